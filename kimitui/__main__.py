@@ -1,0 +1,5 @@
+"""Allow ``python -m kimitui``."""
+
+from kimitui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""Print mode: one question in, one reply out, for scripts and pipes.
+
+``kimitui -p "question"`` (plus any text piped on stdin) sends one message
+and writes the reply as it arrives: rendered Markdown when stdout is a
+terminal, plain text otherwise. Failures are one line on stderr and an exit
+code from ``kimitui.cli``. Textual is never imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+from kimitui.chat.conversation import Conversation
+from kimitui.chat.events import ModelSwitched, Retrying, StreamEvent, TextDelta
+from kimitui.chat.session import ChatSession
+from kimitui.config import Settings
+from kimitui.errors import KimituiError
+from kimitui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RETRYABLE, EXIT_USAGE
+from kimitui.markdown_blocks import split_finished
+from kimitui.providers.base import ChatProvider
+from kimitui.textsafe import defuse
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
+
+
+def compose_message(prompt: str, stdin: TextIO) -> str:
+    """The message to send: the prompt, then piped stdin (if any) below it."""
+    piped = "" if stdin.isatty() else stdin.read()
+    parts = [part for part in (prompt.strip(), piped.strip("\n")) if part]
+    return "\n\n".join(parts)
+
+
+class PlainWriter:
+    """Writes deltas as plain text, control characters defused."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(defuse(text))
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\n")
+        self.out.flush()
+
+
+class MarkdownWriter:
+    """Renders Markdown to a terminal: finished blocks are printed once, the tail is live."""
+
+    def __init__(self, out: TextIO) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(file=out, highlight=False)
+        self.live = Live(console=self.console, auto_refresh=False, vertical_overflow="visible")
+        self.tail = ""
+        self.live.start()
+
+    def _markdown(self, text: str) -> Markdown:
+        from rich.markdown import Markdown
+
+        return Markdown(defuse(text))
+
+    def write(self, text: str) -> None:
+        finished, self.tail = split_finished(self.tail + text)
+        if finished:
+            # Printed above the live area and never redrawn again.
+            self.live.console.print(self._markdown(finished))
+        self.live.update(self._markdown(self.tail), refresh=True)
+
+    def close(self) -> None:
+        self.live.update(self._markdown(self.tail), refresh=True)
+        self.live.stop()
+
+
+def exit_code_for(error: KimituiError) -> int:
+    """1 for final failures, 75 for ones worth retrying later."""
+    return EXIT_RETRYABLE if error.retryable else EXIT_FAILED
+
+
+async def _run(
+    settings: Settings,
+    message: str,
+    provider: ChatProvider,
+    writer: PlainWriter | MarkdownWriter,
+    err: TextIO,
+) -> int:
+    persona = settings.active_persona()
+    conversation = Conversation(
+        system_prompt=persona.system,
+        model=settings.model_for(persona),
+        persona=persona.name,
+        temperature=settings.temperature_for(persona),
+    )
+    session = ChatSession(conversation, provider, stream=settings.stream)
+    event: StreamEvent
+    try:
+        async for event in session.send(message):
+            if isinstance(event, TextDelta):
+                writer.write(event.text)
+            elif isinstance(event, Retrying):
+                print(
+                    f"kimitui: {event.reason}; retrying in {event.delay:.0f} s "
+                    f"({event.attempt}/{event.max_attempts})",
+                    file=err,
+                )
+            elif isinstance(event, ModelSwitched):
+                print(f"kimitui: {event.reason}", file=err)
+    except KimituiError as error:
+        writer.close()
+        print(f"kimitui: {error}", file=err)
+        return exit_code_for(error)
+    finally:
+        await provider.aclose()
+    writer.close()
+    return EXIT_OK
+
+
+def run_print_mode(
+    settings: Settings,
+    prompt: str,
+    make_provider: Callable[[Settings], ChatProvider],
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Send ``prompt`` (and piped stdin), print the reply, return the exit code."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if settings.api_key is None:
+        print(
+            "kimitui: no API key: set MOONSHOT_API_KEY (get one at platform.moonshot.cn "
+            "or platform.moonshot.ai)",
+            file=err,
+        )
+        return EXIT_USAGE
+    message = compose_message(prompt, stdin)
+    if not message:
+        print("kimitui: nothing to send: give a prompt or pipe text on stdin", file=err)
+        return EXIT_USAGE
+    writer = MarkdownWriter(out) if out.isatty() else PlainWriter(out)
+    try:
+        return asyncio.run(_run(settings, message, make_provider(settings), writer, err))
+    except KeyboardInterrupt:
+        print("\nkimitui: interrupted", file=err)
+        return EXIT_INTERRUPTED

@@ -1,0 +1,1 @@
+"""Model servers. Only ``kimitui.providers.moonshot`` imports the ``openai`` SDK."""
