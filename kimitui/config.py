@@ -26,6 +26,7 @@ DEFAULT_BASE_URL = "https://api.moonshot.cn/v1"
 DEFAULT_MODEL = "moonshot-v1-auto"
 DEFAULT_TEMPERATURE = 0.3
 DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 4
 
 API_KEY_VARS = ("MOONSHOT_API_KEY", "KIMI_API_KEY")
 BASE_URL_VARS = ("MOONSHOT_BASE_URL", "KIMI_BASE_URL")
@@ -67,6 +68,8 @@ class Settings:
     """Stream replies as they are generated."""
     read_timeout: float = DEFAULT_READ_TIMEOUT
     """Seconds without a byte from the server before a reply is abandoned."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """How often a rate-limited, overloaded or failed request is resent."""
     config_file: Path = field(default_factory=lambda: default_config_file())
     """The config file read, and written when a key is saved."""
     personas: Mapping[str, Persona] = field(default_factory=lambda: load_personas({}))
@@ -142,6 +145,9 @@ def load_settings(
     read_timeout = _config_float(config, "read_timeout", DEFAULT_READ_TIMEOUT)
     if read_timeout <= 0:
         raise ConfigError("read_timeout must be a positive number of seconds.")
+    max_retries = config.get("max_retries", DEFAULT_MAX_RETRIES)
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigError("max_retries must be a whole number, 0 or more.")
     keymap = config.get("keymap", {})
     if not isinstance(keymap, Mapping) or not all(
         isinstance(value, str) for value in keymap.values()
@@ -158,6 +164,7 @@ def load_settings(
         temperature_from_cli=cli.temperature is not None,
         stream=stream,
         read_timeout=read_timeout,
+        max_retries=max_retries,
         config_file=config_file,
         personas=personas,
         keymap=dict(keymap),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from kimitui.chat.conversation import Conversation
 from kimitui.chat.events import ModelSwitched, Retrying, StreamEvent, TextDelta
-from kimitui.chat.session import ChatSession
+from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.config import Settings
 from kimitui.errors import KimituiError
 from kimitui.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_RETRYABLE, EXIT_USAGE
@@ -97,7 +97,12 @@ async def _run(
         persona=persona.name,
         temperature=settings.temperature_for(persona),
     )
-    session = ChatSession(conversation, provider, stream=settings.stream)
+    session = ChatSession(
+        conversation,
+        provider,
+        stream=settings.stream,
+        retry_policy=RetryPolicy(max_attempts=settings.max_retries),
+    )
     event: StreamEvent
     try:
         async for event in session.send(message):

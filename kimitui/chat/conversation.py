@@ -8,11 +8,23 @@ order. Failed exchanges stay visible (and retryable) but are not resent.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
+
+
+def new_id() -> str:
+    """A fresh random identifier for a message or a conversation."""
+    return uuid.uuid4().hex
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC (how every timestamp is kept)."""
+    return datetime.now(UTC)
 
 
 class MessageState(StrEnum):
@@ -41,6 +53,10 @@ class ChatMessage:
     """A thinking model's reasoning; shown, never resent."""
     model: str | None = None
     """For replies: the model that produced it."""
+    id: str = field(default_factory=new_id, compare=False)
+    """Stable identity, so a recorder can update the stored copy as text streams."""
+    created_at: datetime = field(default_factory=utc_now, compare=False)
+    """When the message was written (UTC)."""
 
     @property
     def on_wire(self) -> bool:
@@ -59,6 +75,8 @@ class Conversation:
     persona: str = "kimi"
     temperature: float | None = None
     messages: list[ChatMessage] = field(default_factory=list)
+    id: str | None = None
+    """The saved conversation's id; ``None`` until it is first saved (or never, incognito)."""
 
     def wire_messages(self) -> list[dict[str, str]]:
         """The messages to send: system prompt, then every kept exchange, in order."""

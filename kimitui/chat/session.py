@@ -24,6 +24,7 @@ from kimitui.chat.events import (
     StreamEvent,
     TextDelta,
 )
+from kimitui.chat.recorder import ConversationRecorder, NullRecorder
 from kimitui.errors import (
     ContextOverflow,
     KimituiError,
@@ -79,12 +80,15 @@ class ChatSession:
         stream: bool = True,
         retry_policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        recorder: ConversationRecorder | None = None,
     ) -> None:
         self.conversation = conversation
         self.provider = provider
         self.stream = stream
         self.retry_policy = retry_policy or RetryPolicy()
         self._sleep = sleep
+        self.recorder: ConversationRecorder = recorder or NullRecorder()
+        """Told of every change to the conversation (the store saves through it)."""
 
     async def send(self, text: str) -> AsyncIterator[StreamEvent]:
         """Send ``text`` with the whole history and yield the reply's events.
@@ -99,8 +103,11 @@ class ChatSession:
         """
         user = ChatMessage("user", text)
         self.conversation.messages.append(user)
+        # Recorded before the request goes out, so a crash never loses what was typed.
+        self.recorder.message_added(self.conversation, user)
         reply = ChatMessage("assistant", "", MessageState.STREAMING, model=self.conversation.model)
         self.conversation.messages.append(reply)
+        self.recorder.message_added(self.conversation, reply)
         try:
             async for event in self._attempts(reply):
                 yield event
@@ -109,9 +116,12 @@ class ChatSession:
             # stopped iterating) keep the partial reply; anything else fails it.
             stopped = isinstance(error, asyncio.CancelledError | GeneratorExit)
             self._settle(user, reply, stopped_by_user=stopped)
-            if isinstance(error, ProviderError) and not isinstance(error, StreamIncomplete):
-                if reply.content:
-                    raise StreamIncomplete(f"The reply was cut off: {error}") from error
+            if (
+                isinstance(error, ProviderError)
+                and not isinstance(error, StreamIncomplete)
+                and reply.content
+            ):
+                raise StreamIncomplete(f"The reply was cut off: {error}") from error
             raise
 
     async def retry(self) -> AsyncIterator[StreamEvent]:
@@ -120,7 +130,10 @@ class ChatSession:
         if failed is None:
             raise KimituiError("There is no failed message to retry.")
         index = self.conversation.messages.index(failed)
+        dropped = self.conversation.messages[index:]
         del self.conversation.messages[index:]
+        for message in dropped:
+            self.recorder.message_removed(self.conversation, message)
         async for event in self.send(failed.content):
             yield event
 
@@ -141,6 +154,8 @@ class ChatSession:
                     elif isinstance(event, Finished):
                         reply.model = event.model
                         reply.state = MessageState.COMPLETE
+                    if isinstance(event, TextDelta | ReasoningDelta | Finished):
+                        self.recorder.message_changed(self.conversation, reply)
                     yield event
                 if reply.state is not MessageState.COMPLETE:
                     raise StreamIncomplete("The stream ended before the reply was finished.")
@@ -158,6 +173,7 @@ class ChatSession:
                     ) from error
                 old, self.conversation.model = self.conversation.model, larger
                 reply.model = larger
+                self.recorder.model_changed(self.conversation)
                 yield ModelSwitched(old, larger, f"Too long for {old}, switching to {larger}.")
             except (RateLimited, Overloaded, ServerError, Unreachable) as error:
                 attempt += 1
@@ -183,14 +199,18 @@ class ChatSession:
         """Record how an unfinished exchange ended."""
         if reply.content:
             reply.state = MessageState.INTERRUPTED if stopped_by_user else MessageState.INCOMPLETE
+            self.recorder.message_changed(self.conversation, reply)
             if reply.state is MessageState.INCOMPLETE:
                 user.state = MessageState.FAILED
+                self.recorder.message_changed(self.conversation, user)
         else:
             # Nothing arrived: there is no reply to keep, and the user message
             # stays visible and retryable but is not resent.
             reply.state = MessageState.FAILED
             self.conversation.messages.remove(reply)
+            self.recorder.message_removed(self.conversation, reply)
             user.state = MessageState.FAILED
+            self.recorder.message_changed(self.conversation, user)
 
 
 def _retry_reason(error: ProviderError) -> str:

@@ -30,6 +30,7 @@ from kimitui.errors import (
     QuotaExceeded,
     RateLimited,
     ServerError,
+    StreamIncomplete,
     StreamStalled,
     Unreachable,
 )
@@ -81,13 +82,22 @@ class MoonshotProvider:
         params: dict[str, Any] = {"model": model, "messages": list(messages)}
         if temperature is not None and not _FIXED_SAMPLING.match(model):
             params["temperature"] = temperature
+        started = False
         try:
             if stream:
                 async for event in self._stream(params):
+                    started = True
                     yield event
             else:
                 for event in await self._complete(params):
                     yield event
+        except openai.APIConnectionError as error:
+            if started and not isinstance(error, openai.APITimeoutError):
+                # The server answered, then the connection broke mid-reply.
+                raise StreamIncomplete(
+                    "The connection dropped in the middle of the reply."
+                ) from error
+            raise self._translate(error, model) from error
         except openai.OpenAIError as error:
             raise self._translate(error, model) from error
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -212,7 +222,7 @@ def _translate_status(error: openai.APIStatusError, model: str, base_url: str) -
         return RateLimited(
             "Rate limit reached: the daily token limit (TPD) is used up until tomorrow."
             if daily
-            else f"Rate limit reached: {message}",
+            else f"Rate limit reached: {_without_account(message)}",
             retry_after=float(after.group(1)) if after else None,
             daily=daily,
             request_id=request_id,
@@ -251,6 +261,11 @@ def _translate_status(error: openai.APIStatusError, model: str, base_url: str) -
         detail = message if isinstance(error.body, dict) else f"HTTP {status}"
         return ServerError(f"The server failed ({detail}).", request_id=request_id)
     return ServerError(f"Unexpected HTTP {status} from the server: {message}")
+
+
+def _without_account(message: str) -> str:
+    """Drop Moonshot's "Your account org-…<ak-…>" preamble: ids mean nothing to a user."""
+    return re.sub(r"^Your account \S+\s*(?:/\s*\S+\s*)?(?:<[^>]*>\s*)?", "", message)
 
 
 def _server_message(body: object) -> str | None:

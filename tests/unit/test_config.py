@@ -173,3 +173,13 @@ def test_save_api_key_creates_0600_file_and_keeps_other_settings(tmp_path: Path)
 def test_save_api_key_rejects_text_that_would_break_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         save_api_key(tmp_path / "c.toml", 'sk-"; evil = 1')
+
+
+def test_config_example_is_valid_and_documents_defaults() -> None:
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    config = tomllib.loads(example.read_text(encoding="utf-8"))
+    settings = settings_from(config=config)
+    assert settings.base_url == DEFAULT_BASE_URL
+    assert settings.model == DEFAULT_MODEL
+    assert settings.temperature == 0.3
+    assert "pirate" in settings.personas

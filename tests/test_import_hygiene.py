@@ -1,0 +1,79 @@
+"""The layers import only what they may.
+
+``kimitui.chat``, ``kimitui.providers`` and ``kimitui.config`` must load
+without Textual (print mode and the core stay light), the UI must never load
+the ``openai`` SDK itself, and the CLI must not import the SDK or Textual
+before it knows it needs them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "kimitui"
+
+
+def modules_loaded_by(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "kimitui.chat.session",
+        "kimitui.chat.conversation",
+        "kimitui.providers.moonshot",
+        "kimitui.config",
+        "kimitui.printmode",
+    ],
+)
+def test_core_does_not_import_textual(module: str) -> None:
+    loaded = modules_loaded_by(f"import {module}")
+    assert module in loaded
+    assert "textual" not in loaded
+
+
+def test_cli_start_up_imports_neither_sdk_nor_textual() -> None:
+    loaded = modules_loaded_by("import kimitui.cli")
+    assert "kimitui.cli" in loaded
+    assert "openai" not in loaded
+    assert "textual" not in loaded
+
+
+def test_only_the_moonshot_provider_imports_openai() -> None:
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(
+            line.strip().startswith(("import openai", "from openai"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    )
+    assert importers == ["providers/moonshot.py"]
+
+
+def test_ui_does_not_load_the_sdk() -> None:
+    loaded = modules_loaded_by("import kimitui.ui.app")
+    assert "textual" in loaded
+    assert "openai" not in loaded
+
+
+def test_only_the_ui_imports_textual() -> None:
+    outside = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "ui" not in path.relative_to(PACKAGE).parts[:1]
+        and any(
+            line.strip().startswith(("import textual", "from textual"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    )
+    assert outside == []

@@ -1,0 +1,39 @@
+"""Terminal-safety of model text and the finished-block splitter."""
+
+from __future__ import annotations
+
+from kimitui.errors import redact
+from kimitui.markdown_blocks import split_finished
+from kimitui.textsafe import defuse
+
+
+def test_defuse_turns_control_sequences_into_visible_text() -> None:
+    hostile = "a\x1b[2Jb\x1b]52;c;aGVsbG8=\x07c\x1b]8;;http://x\x1b\\d\x08e\rf\x9b"
+    safe = defuse(hostile)
+    assert not any(ord(ch) < 0x20 and ch not in "\n\t" for ch in safe)
+    assert "\x9b" not in safe
+    assert "␛[2J" in safe and "␇" in safe and "␈" in safe and "␍" in safe
+    assert defuse("line\n\ttab 中文 😀") == "line\n\ttab 中文 😀"
+
+
+def test_split_finished_cuts_after_blank_lines_outside_fences() -> None:
+    text = "# Title\n\nPara one.\n\n```python\nx = 1\n\ny = 2\n```\n\nTail"
+    done, tail = split_finished(text)
+    assert done == "# Title\n\nPara one.\n\n```python\nx = 1\n\ny = 2\n```\n\n"
+    assert tail == "Tail"
+    assert split_finished("no blank line yet") == ("", "no blank line yet")
+    # A blank line inside an open fence is never a cut.
+    assert split_finished("```\ncode\n\nmore") == ("", "```\ncode\n\nmore")
+    # Indented continuation keeps a list together.
+    assert split_finished("- a\n\n  still a\n") == ("", "- a\n\n  still a\n")
+
+
+def test_redact_hides_account_and_key_ids() -> None:
+    message = (
+        "Your account org-abc123<ak-def456> request reached organization max RPM: 3, "
+        "key sk-live1234567890"
+    )
+    redacted = redact(message)
+    assert "abc123" not in redacted and "def456" not in redacted
+    assert "sk-live1234567890" not in redacted
+    assert "max RPM: 3" in redacted
