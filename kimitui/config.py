@@ -70,6 +70,8 @@ class Settings:
     """Seconds without a byte from the server before a reply is abandoned."""
     max_retries: int = DEFAULT_MAX_RETRIES
     """How often a rate-limited, overloaded or failed request is resent."""
+    proxy: str | None = None
+    """A proxy for every request; unset, the ``*_PROXY`` variables apply."""
     config_file: Path = field(default_factory=lambda: default_config_file())
     """The config file read, and written when a key is saved."""
     personas: Mapping[str, Persona] = field(default_factory=lambda: load_personas({}))
@@ -165,6 +167,7 @@ def load_settings(
         stream=stream,
         read_timeout=read_timeout,
         max_retries=max_retries,
+        proxy=_config_str(config, "proxy"),
         config_file=config_file,
         personas=personas,
         keymap=dict(keymap),

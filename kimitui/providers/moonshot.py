@@ -10,6 +10,7 @@ exceptions become ``kimitui.errors`` classes with plain-language messages.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ from kimitui.errors import (
     Unreachable,
 )
 from kimitui.providers.base import ModelInfo
+from kimitui.proxy import normalize_proxy_environment, normalize_proxy_url
 
 if TYPE_CHECKING:
     from kimitui.config import Settings
@@ -50,21 +52,36 @@ _FIXED_SAMPLING = re.compile(r"^kimi-(k2\.[5-9]|k3)")
 class MoonshotProvider:
     """Streams chat completions from an OpenAI-compatible endpoint."""
 
-    def __init__(self, *, api_key: str, base_url: str, read_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        read_timeout: float = 60.0,
+        proxy: str | None = None,
+    ) -> None:
         """Create the provider.
 
         Args:
             api_key: the key sent as ``Authorization: Bearer``.
             base_url: the endpoint, including ``/v1``.
             read_timeout: seconds without a byte before a reply is abandoned.
+            proxy: a proxy for all requests; ``None`` uses the ``*_PROXY``
+                environment variables (with ``socks://`` normalised).
         """
         self.base_url = base_url
         self.read_timeout = read_timeout
+        if proxy is None:
+            normalize_proxy_environment(os.environ)
+            http_client = None
+        else:
+            http_client = openai.DefaultAsyncHttpx2Client(proxy=normalize_proxy_url(proxy))
         self._client = openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
             max_retries=0,
             timeout=openai.Timeout(read_timeout, connect=CONNECT_TIMEOUT),
+            http_client=http_client,
         )
 
     def __repr__(self) -> str:
@@ -291,5 +308,8 @@ def build_provider(settings: Settings) -> MoonshotProvider:
     if settings.api_key is None:
         raise ValueError("build_provider needs settings with an API key")
     return MoonshotProvider(
-        api_key=settings.api_key, base_url=settings.base_url, read_timeout=settings.read_timeout
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        read_timeout=settings.read_timeout,
+        proxy=settings.proxy,
     )
