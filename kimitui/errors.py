@@ -87,9 +87,18 @@ class ContextOverflow(ProviderError):
 class ModelNotFound(ProviderError):
     """The model does not exist or this key may not use it (HTTP 404)."""
 
-    def __init__(self, message: str, *, model: str, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        model: str,
+        available: tuple[str, ...] = (),
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message, request_id=request_id)
         self.model = model
+        self.available = available
+        """The models the server lists, when they could be fetched."""
 
 
 class BadBaseURL(ProviderError):

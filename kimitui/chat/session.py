@@ -28,6 +28,7 @@ from kimitui.chat.recorder import ConversationRecorder, NullRecorder
 from kimitui.errors import (
     ContextOverflow,
     KimituiError,
+    ModelNotFound,
     Overloaded,
     ProviderError,
     RateLimited,
@@ -175,6 +176,8 @@ class ChatSession:
                 reply.model = larger
                 self.recorder.model_changed(self.conversation)
                 yield ModelSwitched(old, larger, f"Too long for {old}, switching to {larger}.")
+            except ModelNotFound as error:
+                raise await self._with_available_models(error) from error
             except (RateLimited, Overloaded, ServerError, Unreachable) as error:
                 attempt += 1
                 if (
@@ -187,6 +190,22 @@ class ChatSession:
                 delay = self._delay_for(error, attempt)
                 yield Retrying(_retry_reason(error), delay, attempt, self.retry_policy.max_attempts)
                 await self._sleep(delay)
+
+    async def _with_available_models(self, error: ModelNotFound) -> ModelNotFound:
+        """The same error, naming the models the server does offer (best effort)."""
+        try:
+            models = await self.provider.list_models()
+        except ProviderError:
+            return error
+        available = tuple(sorted(model.id for model in models))
+        if not available:
+            return error
+        return ModelNotFound(
+            f"{error} Available models: {', '.join(available)}.",
+            model=error.model,
+            available=available,
+            request_id=error.request_id,
+        )
 
     def _delay_for(self, error: ProviderError, attempt: int) -> float:
         if isinstance(error, RateLimited) and error.retry_after is not None:

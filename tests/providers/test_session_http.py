@@ -10,7 +10,7 @@ import pytest
 from kimitui.chat.conversation import Conversation, MessageState
 from kimitui.chat.events import ModelSwitched, Retrying, StreamEvent
 from kimitui.chat.session import ChatSession, RetryPolicy
-from kimitui.errors import QuotaExceeded, StreamIncomplete
+from kimitui.errors import ModelNotFound, QuotaExceeded, StreamIncomplete
 from kimitui.providers.moonshot import MoonshotProvider
 from tests.fakeserver import FakeMoonshot, Fault, Reply
 
@@ -90,3 +90,15 @@ async def test_dropped_stream_keeps_partial_marked_incomplete_and_retry_works(
         {"role": "system", "content": "sys"},
         {"role": "user", "content": "q"},
     ]
+
+
+async def test_unknown_model_names_the_available_ones(
+    server: FakeMoonshot, provider: MoonshotProvider
+) -> None:
+    session = ChatSession(Conversation("sys", "moonshot-v9"), provider)
+    with pytest.raises(ModelNotFound) as raised:
+        await collect(session.send("hi"))
+    assert "moonshot-v9 is not available" in str(raised.value)
+    assert "moonshot-v1-8k" in raised.value.available
+    assert "moonshot-v1-128k" in str(raised.value)
+    assert session.conversation.messages[0].state is MessageState.FAILED
