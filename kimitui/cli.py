@@ -1,6 +1,8 @@
 """The ``kimitui`` command: parse flags, resolve settings, run the TUI or print mode.
 
-Exit codes are listed in ``kimitui.exit_codes``.
+``kimitui list``, ``kimitui export`` and ``kimitui import`` are handed to
+``kimitui.store.commands`` before the main parser sees them. Exit codes are
+listed in ``kimitui.exit_codes``.
 """
 
 from __future__ import annotations
@@ -9,12 +11,21 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kimitui import __version__
 from kimitui.config import CliOverrides, Settings, load_settings, read_sources
 from kimitui.errors import ConfigError
-from kimitui.exit_codes import EXIT_OK, EXIT_USAGE
+from kimitui.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from kimitui.providers.base import ChatProvider
+
+if TYPE_CHECKING:
+    from kimitui.chat.conversation import Conversation
+    from kimitui.store import ConversationStore
+
+STORE_COMMANDS = ("list", "export", "import")
+"""First words that run a store command instead of a chat (see ``kimitui.store.commands``)."""
 
 
 def _temperature(value: str) -> float:
@@ -32,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kimitui",
         description="Chat with Moonshot's Kimi models in your terminal.",
-        epilog="Exit codes: 0 ok, 1 failed, 2 usage/config error, 75 failed but worth "
+        epilog="commands:\n"
+        "  kimitui list [-n N]                             list saved conversations\n"
+        "  kimitui export ID [--format md|json] [-o FILE]  write one as Markdown or JSON\n"
+        "  kimitui import FILE                             add one from a JSON export\n\n"
+        "Exit codes: 0 ok, 1 failed, 2 usage/config error, 75 failed but worth\n"
         "retrying, 130 interrupted.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("prompt", nargs="*", help="the question, with -p/--print")
     parser.add_argument(
@@ -53,6 +69,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-stream", action="store_true", help="ask for one non-streamed completion"
     )
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument(
+        "-c",
+        "--continue",
+        action="store_true",
+        dest="continue_latest",
+        help="continue the most recent conversation",
+    )
+    history.add_argument(
+        "-r",
+        "--resume",
+        nargs="?",
+        const="",
+        metavar="ID",
+        help="continue the conversation ID (without ID: pick one from the history)",
+    )
+    history.add_argument(
+        "--incognito",
+        action="store_true",
+        help="keep this conversation in memory only; nothing is saved",
+    )
     parser.add_argument("--list-personas", action="store_true", help="list the personas and exit")
     parser.add_argument("--version", action="version", version=f"kimitui {__version__}")
     return parser
@@ -70,8 +107,63 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         persona=args.persona,
         temperature=args.temperature,
         stream=False if args.no_stream else None,
+        save=False if args.incognito else None,
     )
     return load_settings(cli, os.environ, dotenv, config, config_file)
+
+
+@dataclass(slots=True)
+class Launch:
+    """What the TUI or print mode starts with, from the history flags.
+
+    Attributes:
+        store: the open conversation store; ``None`` when saving is off or failed.
+        warning: why nothing is saved, when the database could not be opened.
+        conversation: the saved conversation to continue, if one was asked for.
+        pick: ``--resume`` without an id: open the history screen to choose one.
+        notice: something to tell the user (``--continue`` with nothing saved).
+    """
+
+    store: ConversationStore | None = None
+    warning: str | None = None
+    conversation: Conversation | None = None
+    pick: bool = False
+    notice: str | None = None
+
+
+def prepare_launch(args: argparse.Namespace, settings: Settings) -> Launch | int:
+    """Open the store and find the conversation to continue; an int is an exit code."""
+    from kimitui.store import StoreError, open_store
+
+    resuming = args.continue_latest or args.resume is not None
+    if resuming and not settings.save:
+        print(
+            "kimitui: saving is off (save = false), so there is nothing to resume", file=sys.stderr
+        )
+        return EXIT_USAGE
+    if args.resume == "" and args.print_mode:
+        print(
+            "kimitui: --resume needs a conversation ID with -p (see kimitui list)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    store, warning = open_store(settings)
+    launch = Launch(store, warning, pick=args.resume == "")
+    if not resuming:
+        return launch
+    if store is None:
+        print(f"kimitui: cannot resume: {warning}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        launch.conversation = store.latest() if args.continue_latest else store.load(args.resume)
+    except StoreError as error:
+        store.close()
+        print(f"kimitui: {error}", file=sys.stderr)
+        return EXIT_USAGE if args.resume else EXIT_FAILED
+    if launch.conversation is None and not launch.pick:
+        launch.notice = "No saved conversation yet; starting a new one."
+    if launch.conversation is not None and settings.model_from_cli:
+        launch.conversation.model = settings.model
+    return launch
 
 
 def make_provider(settings: Settings) -> ChatProvider:
@@ -94,6 +186,11 @@ def list_personas(settings: Settings) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kimitui; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in STORE_COMMANDS:
+        from kimitui.store.commands import run_command
+
+        return run_command(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -104,13 +201,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list_personas:
         print(list_personas(settings))
         return EXIT_OK
-    if args.print_mode:
-        from kimitui.printmode import run_print_mode
-
-        return run_print_mode(settings, " ".join(args.prompt), make_provider)
-    if args.prompt:
+    if args.prompt and not args.print_mode:
         parser.error("a PROMPT is only taken with -p/--print")
-    from kimitui.ui.app import KimiApp
+    launch = prepare_launch(args, settings)
+    if isinstance(launch, int):
+        return launch
+    try:
+        if args.print_mode:
+            from kimitui.printmode import run_print_mode
 
-    KimiApp(settings, make_provider).run()
-    return EXIT_OK
+            for line in (launch.warning, launch.notice):
+                if line:
+                    print(f"kimitui: {line}", file=sys.stderr)
+            return run_print_mode(
+                settings,
+                " ".join(args.prompt),
+                make_provider,
+                store=launch.store,
+                conversation=launch.conversation,
+            )
+        from kimitui.ui.app import KimiApp
+
+        KimiApp(settings, make_provider).run()
+        return EXIT_OK
+    finally:
+        if launch.store is not None:
+            launch.store.close()

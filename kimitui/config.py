@@ -42,6 +42,8 @@ class CliOverrides:
     persona: str | None = None
     temperature: float | None = None
     stream: bool | None = None
+    save: bool | None = None
+    """``False`` with ``--incognito``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ class Settings:
     """How often a rate-limited, overloaded or failed request is resent."""
     proxy: str | None = None
     """A proxy for every request; unset, the ``*_PROXY`` variables apply."""
+    save: bool = True
+    """Autosave conversations to the data directory; ``False`` keeps them in memory only."""
     config_file: Path = field(default_factory=lambda: default_config_file())
     """The config file read, and written when a key is saved."""
     personas: Mapping[str, Persona] = field(default_factory=lambda: load_personas({}))
@@ -144,6 +148,9 @@ def load_settings(
     stream = cli.stream if cli.stream is not None else config.get("stream", True)
     if not isinstance(stream, bool):
         raise ConfigError("stream must be true or false.")
+    save = cli.save if cli.save is not None else config.get("save", True)
+    if not isinstance(save, bool):
+        raise ConfigError("save must be true or false.")
     read_timeout = _config_float(config, "read_timeout", DEFAULT_READ_TIMEOUT)
     if read_timeout <= 0:
         raise ConfigError("read_timeout must be a positive number of seconds.")
@@ -168,6 +175,7 @@ def load_settings(
         read_timeout=read_timeout,
         max_retries=max_retries,
         proxy=_config_str(config, "proxy"),
+        save=save,
         config_file=config_file,
         personas=personas,
         keymap=dict(keymap),

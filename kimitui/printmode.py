@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from kimitui.chat.conversation import Conversation
 from kimitui.chat.events import ModelSwitched, Retrying, StreamEvent, TextDelta
+from kimitui.chat.recorder import ConversationRecorder
 from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.config import Settings
 from kimitui.errors import KimituiError
@@ -25,6 +26,8 @@ from kimitui.textsafe import defuse
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
+
+    from kimitui.store import ConversationStore
 
 
 def compose_message(prompt: str, stdin: TextIO) -> str:
@@ -89,19 +92,23 @@ async def _run(
     provider: ChatProvider,
     writer: PlainWriter | MarkdownWriter,
     err: TextIO,
+    conversation: Conversation | None = None,
+    recorder: ConversationRecorder | None = None,
 ) -> int:
-    persona = settings.active_persona()
-    conversation = Conversation(
-        system_prompt=persona.system,
-        model=settings.model_for(persona),
-        persona=persona.name,
-        temperature=settings.temperature_for(persona),
-    )
+    if conversation is None:
+        persona = settings.active_persona()
+        conversation = Conversation(
+            system_prompt=persona.system,
+            model=settings.model_for(persona),
+            persona=persona.name,
+            temperature=settings.temperature_for(persona),
+        )
     session = ChatSession(
         conversation,
         provider,
         stream=settings.stream,
         retry_policy=RetryPolicy(max_attempts=settings.max_retries),
+        recorder=recorder,
     )
     event: StreamEvent
     try:
@@ -134,8 +141,14 @@ def run_print_mode(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    store: ConversationStore | None = None,
+    conversation: Conversation | None = None,
 ) -> int:
-    """Send ``prompt`` (and piped stdin), print the reply, return the exit code."""
+    """Send ``prompt`` (and piped stdin), print the reply, return the exit code.
+
+    With a ``store`` the exchange is autosaved as it streams; ``conversation``
+    (from ``--continue``/``--resume``) is continued instead of starting anew.
+    """
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     err = err or sys.stderr
@@ -150,9 +163,15 @@ def run_print_mode(
     if not message:
         print("kimitui: nothing to send: give a prompt or pipe text on stdin", file=err)
         return EXIT_USAGE
+    recorder = None
+    if store is not None:
+        recorder = store.recorder
+        recorder.on_error = lambda warning: print(f"kimitui: {warning}", file=err)
     writer = MarkdownWriter(out) if out.isatty() else PlainWriter(out)
     try:
-        return asyncio.run(_run(settings, message, make_provider(settings), writer, err))
+        return asyncio.run(
+            _run(settings, message, make_provider(settings), writer, err, conversation, recorder)
+        )
     except KeyboardInterrupt:
         print("\nkimitui: interrupted", file=err)
         return EXIT_INTERRUPTED
