@@ -1,0 +1,1 @@
+"""The widgets the chat screen is built from; each module holds one widget."""

@@ -1,0 +1,1 @@
+"""Pilot and snapshot tests of the Textual UI, over the real provider and a fake server."""

@@ -1,0 +1,117 @@
+"""Snapshots of every screen state, at a fixed 100x30 terminal.
+
+Deterministic by construction: fixed reply text from the fake server, a gate
+to freeze a stream mid-way, no clocks on screen, no temporary paths, and the
+prompt's cursor blink switched off.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from kimitui.ui.app import KimiApp
+from tests.fakeserver import FakeMoonshot, Reply
+from tests.ui.conftest import MakeApp
+from tests.ui.helpers import chat_screen, replies, wait_until
+
+SIZE = (100, 30)
+FIXED_CONFIG = Path("/home/user/.config/kimitui/config.toml")
+"""Shown on the key screen; never written (no key is submitted there)."""
+
+CODE_REPLY = (
+    "## Reversing a list\n\n"
+    "Use **slicing** — it returns a *new* list:\n\n"
+    "```python\n"
+    "def reverse(items: list[int]) -> list[int]:\n"
+    '    """Return a reversed copy."""\n'
+    "    return items[::-1]\n"
+    "```\n\n"
+    "- `reversed()` gives an iterator\n"
+    "- `list.reverse()` works in place\n"
+)
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    """A gate that is always opened at the end, so no server thread is left waiting."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def steady(
+    run: Callable[[Pilot[None]], Awaitable[None]],
+) -> Callable[[Pilot[None]], Awaitable[None]]:
+    """Wrap ``run`` so that cursors stop blinking first (a blink would change the picture)."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        for text_area in pilot.app.screen.query(TextArea):
+            text_area.cursor_blink = False
+        for text_input in pilot.app.screen.query(Input):
+            text_input.cursor_blink = False
+        await run(pilot)
+        await pilot.pause()
+
+    return run_before
+
+
+async def _nothing(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+
+
+def test_empty_chat(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    assert snap_compare(make_app(), run_before=steady(_nothing), terminal_size=SIZE)
+
+
+def test_streaming_reply(
+    snap_compare: SnapCompare, server: FakeMoonshot, make_app: MakeApp, gate: threading.Event
+) -> None:
+    server.enqueue(Reply(text=CODE_REPLY, chunk_size=5, gate_after=95, gate=gate))
+
+    async def run(pilot: Pilot[None]) -> None:
+        await pilot.press(*"How do I reverse a list?", "enter")
+        await wait_until(pilot, lambda: bool(replies(pilot)) and len(replies(pilot)[0].text) == 95)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), run_before=steady(run), terminal_size=SIZE)
+
+
+def test_finished_reply_with_code(
+    snap_compare: SnapCompare, server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    server.enqueue(Reply(text=CODE_REPLY, chunk_size=7))
+
+    async def run(pilot: Pilot[None]) -> None:
+        await pilot.press(*"How do I reverse a list?", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), run_before=steady(run), terminal_size=SIZE)
+
+
+def test_interrupted_reply(
+    snap_compare: SnapCompare, server: FakeMoonshot, make_app: MakeApp, gate: threading.Event
+) -> None:
+    server.enqueue(Reply(text=CODE_REPLY, chunk_size=5, gate_after=60, gate=gate))
+
+    async def run(pilot: Pilot[None]) -> None:
+        await pilot.press(*"How do I reverse a list?", "enter")
+        await wait_until(pilot, lambda: bool(replies(pilot)) and len(replies(pilot)[0].text) == 60)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(), run_before=steady(run), terminal_size=SIZE)
+
+
+def test_no_key_screen(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    app: KimiApp = make_app(api_key=None, api_key_source="none", config_file=FIXED_CONFIG)
+    assert snap_compare(app, run_before=steady(_nothing), terminal_size=SIZE)

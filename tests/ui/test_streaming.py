@@ -1,0 +1,153 @@
+"""Replies stream onto the screen as they arrive and end in an exact final render."""
+
+from __future__ import annotations
+
+import threading
+
+from rich.segment import Segment
+from textual.geometry import Region
+from textual.widgets import Label
+from textual.widgets.markdown import MarkdownFence
+
+from kimitui.ui.widgets.thinking import ThinkingBlock
+from tests.fakeserver import FakeMoonshot, Reply
+from tests.ui.conftest import MakeApp
+from tests.ui.helpers import chat_screen, replies, screen_text, wait_until, widget_text
+
+CODE_REPLY = (
+    "# Squares\n\n"
+    "Here is **one way** to do it:\n\n"
+    "```python\n"
+    "def squares(n: int) -> list[int]:\n"
+    '    """Return the first n squares."""\n'
+    "    return [i * i for i in range(n)]\n"
+    "```\n\n"
+    "It runs in *linear* time."
+)
+
+
+async def test_reply_is_on_screen_before_the_stream_ends(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    gate = threading.Event()
+    server.enqueue(
+        Reply(text="Hello there, streaming world!", chunk_size=4, gate_after=12, gate=gate)
+    )
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: bool(replies(pilot)) and len(replies(pilot)[0].text) == 12)
+        reply = replies(pilot)[0]
+        await pilot.pause(0.1)
+        # Held at the gate: the first 12 characters are shown, the rest is not.
+        assert reply.body.source == "Hello there,"
+        assert reply.has_class("-streaming")
+        assert chat_screen(pilot).streaming
+        assert "Hello there," in screen_text(pilot)
+        assert "streaming world" not in screen_text(pilot)
+
+        gate.set()
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        assert reply.body.source == "Hello there, streaming world!"
+        assert "Hello there, streaming world!" in screen_text(pilot)
+        assert not reply.has_class("-streaming")
+
+
+def _styles(label: Label) -> set[str]:
+    region = Region(0, 0, label.outer_size.width, label.outer_size.height)
+    return {
+        str(segment.style.color)
+        for strip in label.render_lines(region)
+        for segment in strip
+        if isinstance(segment, Segment) and segment.text.strip() and segment.style
+    }
+
+
+async def test_finished_reply_has_highlighted_code_and_no_markdown_markers(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    server.enqueue(Reply(text=CODE_REPLY, chunk_size=3))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"squares", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        reply = replies(pilot)[0]
+        assert reply.text == CODE_REPLY
+        fences = list(reply.query(MarkdownFence))
+        assert len(fences) == 1
+        assert fences[0].lexer == "python"
+        code = fences[0].query_one(Label)
+        # Syntax highlighting: keywords, names and strings get different colours.
+        assert len(_styles(code)) >= 3, _styles(code)
+
+        text = widget_text(reply)
+        assert "def squares(n: int) -> list[int]:" in text
+        assert "return [i * i for i in range(n)]" in text
+        assert "Here is one way to do it:" in text
+        assert "Squares" in text
+        for marker in ("**", "```", "# Squares", "*linear*"):
+            assert marker not in text
+
+
+async def test_model_text_that_looks_like_markup_shows_literally(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    literal = "Try [bold red]x[/] then [/] and [link=http://x]y[/link]."
+    server.enqueue(Reply(text=literal))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"[b]me[/b]", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        shown = screen_text(pilot)
+        assert literal in shown
+        assert "[b]me[/b]" in shown
+        assert server.chat_requests[0].json["messages"][-1]["content"] == "[b]me[/b]"
+
+
+async def test_terminal_escapes_in_model_text_are_made_visible(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    server.enqueue(Reply(text="clear \x1b[2J screen\x07 done"))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        assert "clear ␛[2J screen␇ done" in screen_text(pilot)
+
+
+async def test_reasoning_streams_in_a_thinking_block_that_folds_when_the_answer_starts(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    gate = threading.Event()
+    reasoning = "The user greets me. I should greet back."
+    server.enqueue(Reply(text="Hello!", reasoning=reasoning, gate_after=len(reasoning), gate=gate))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"hi", "enter")
+        await wait_until(
+            pilot, lambda: bool(replies(pilot)) and replies(pilot)[0].thinking is not None
+        )
+        thinking = replies(pilot)[0].query_one(ThinkingBlock)
+        await wait_until(pilot, lambda: thinking.text == reasoning)
+        await pilot.pause(0.1)
+        assert not thinking.collapsed
+        assert "I should greet back." in screen_text(pilot)
+        assert chat_screen(pilot).status_bar.state == "thinking"
+
+        gate.set()
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        assert thinking.collapsed
+        assert "I should greet back." not in screen_text(pilot)
+        assert "Hello!" in screen_text(pilot)
+        # The thinking can be unfolded again.
+        await pilot.click(thinking.heading)
+        await pilot.pause()
+        assert not thinking.collapsed
+        assert "I should greet back." in screen_text(pilot)
+        # Reasoning is shown, never sent back.
+        server.enqueue(Reply(text="ok"))
+        chat_screen(pilot).prompt.focus()
+        await pilot.press(*"again", "enter")
+        await wait_until(pilot, lambda: len(server.chat_requests) == 2)
+        sent = server.chat_requests[1].json["messages"]
+        assert sent[2] == {"role": "assistant", "content": "Hello!"}
