@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from kimitui.chat.conversation import ChatMessage, Conversation, MessageState
@@ -91,7 +92,7 @@ class ChatSession:
         self.recorder: ConversationRecorder = recorder or NullRecorder()
         """Told of every change to the conversation (the store saves through it)."""
 
-    async def send(self, text: str) -> AsyncIterator[StreamEvent]:
+    async def send(self, text: str) -> AsyncGenerator[StreamEvent, None]:
         """Send ``text`` with the whole history and yield the reply's events.
 
         The user message is recorded first. On success the reply is recorded
@@ -110,8 +111,11 @@ class ChatSession:
         self.conversation.messages.append(reply)
         self.recorder.message_added(self.conversation, reply)
         try:
-            async for event in self._attempts(reply):
-                yield event
+            # aclosing: when the consumer stops, the provider's stream (and its
+            # HTTP connection) is closed now, not whenever it is collected.
+            async with aclosing(self._attempts(reply)) as attempts:
+                async for event in attempts:
+                    yield event
         except BaseException as error:
             # CancelledError (the UI's Escape) and GeneratorExit (the consumer
             # stopped iterating) keep the partial reply; anything else fails it.
@@ -125,7 +129,7 @@ class ChatSession:
                 raise StreamIncomplete(f"The reply was cut off: {error}") from error
             raise
 
-    async def retry(self) -> AsyncIterator[StreamEvent]:
+    async def retry(self) -> AsyncGenerator[StreamEvent, None]:
         """Resend the last failed message, dropping its failed attempt from the history."""
         failed = self.conversation.last_failed_user_message()
         if failed is None:
@@ -135,29 +139,32 @@ class ChatSession:
         del self.conversation.messages[index:]
         for message in dropped:
             self.recorder.message_removed(self.conversation, message)
-        async for event in self.send(failed.content):
-            yield event
+        async with aclosing(self.send(failed.content)) as events:
+            async for event in events:
+                yield event
 
-    async def _attempts(self, reply: ChatMessage) -> AsyncIterator[StreamEvent]:
+    async def _attempts(self, reply: ChatMessage) -> AsyncGenerator[StreamEvent, None]:
         attempt = 0
         while True:
             try:
-                async for event in self.provider.stream(
+                events = self.provider.stream(
                     self.conversation.wire_messages(),
                     model=self.conversation.model,
                     temperature=self.conversation.temperature,
                     stream=self.stream,
-                ):
-                    if isinstance(event, TextDelta):
-                        reply.content += event.text
-                    elif isinstance(event, ReasoningDelta):
-                        reply.reasoning += event.text
-                    elif isinstance(event, Finished):
-                        reply.model = event.model
-                        reply.state = MessageState.COMPLETE
-                    if isinstance(event, TextDelta | ReasoningDelta | Finished):
-                        self.recorder.message_changed(self.conversation, reply)
-                    yield event
+                )
+                async with aclosing(events):
+                    async for event in events:
+                        if isinstance(event, TextDelta):
+                            reply.content += event.text
+                        elif isinstance(event, ReasoningDelta):
+                            reply.reasoning += event.text
+                        elif isinstance(event, Finished):
+                            reply.model = event.model
+                            reply.state = MessageState.COMPLETE
+                        if isinstance(event, TextDelta | ReasoningDelta | Finished):
+                            self.recorder.message_changed(self.conversation, reply)
+                        yield event
                 if reply.state is not MessageState.COMPLETE:
                     raise StreamIncomplete("The stream ended before the reply was finished.")
                 return

@@ -7,7 +7,7 @@ drive the core with any implementation, and the ``openai`` SDK stays inside
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,7 +33,7 @@ class ChatProvider(Protocol):
         model: str,
         temperature: float | None = None,
         stream: bool = True,
-    ) -> AsyncIterator[ProviderEvent]:
+    ) -> AsyncGenerator[ProviderEvent, None]:
         """Send one request and yield its events.
 
         With ``stream=False`` one non-streamed completion is requested and

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -94,7 +95,7 @@ class MoonshotProvider:
         model: str,
         temperature: float | None = None,
         stream: bool = True,
-    ) -> AsyncIterator[ProviderEvent]:
+    ) -> AsyncGenerator[ProviderEvent, None]:
         """Send one request and yield its events (see ``ChatProvider.stream``)."""
         params: dict[str, Any] = {"model": model, "messages": list(messages)}
         if temperature is not None and not _FIXED_SAMPLING.match(model):
@@ -102,9 +103,10 @@ class MoonshotProvider:
         started = False
         try:
             if stream:
-                async for event in self._stream(params):
-                    started = True
-                    yield event
+                async with aclosing(self._stream(params)) as events:
+                    async for event in events:
+                        started = True
+                        yield event
             else:
                 for event in await self._complete(params):
                     yield event
@@ -120,7 +122,7 @@ class MoonshotProvider:
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ServerError("The server sent a malformed reply chunk.") from error
 
-    async def _stream(self, params: dict[str, Any]) -> AsyncIterator[ProviderEvent]:
+    async def _stream(self, params: dict[str, Any]) -> AsyncGenerator[ProviderEvent, None]:
         chunks = await self._client.chat.completions.create(
             **params, stream=True, stream_options={"include_usage": True}
         )

@@ -7,7 +7,7 @@ rules are exercised end to end over real HTTP in ``tests/providers``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -42,6 +42,7 @@ class ScriptedProvider:
     script: list[Step]
     requests: list[tuple[list[dict[str, str]], str]] = field(default_factory=list)
     gate: asyncio.Event | None = None
+    closed: int = 0
 
     async def stream(
         self,
@@ -50,15 +51,18 @@ class ScriptedProvider:
         model: str,
         temperature: float | None = None,
         stream: bool = True,
-    ) -> AsyncIterator[ProviderEvent]:
+    ) -> AsyncGenerator[ProviderEvent, None]:
         self.requests.append(([dict(m) for m in messages], model))
         step = self.script.pop(0)
         if isinstance(step, Exception):
             raise step
-        for index, event in enumerate(step):
-            if index == 1 and self.gate is not None:
-                await self.gate.wait()
-            yield event
+        try:
+            for index, event in enumerate(step):
+                if index == 1 and self.gate is not None:
+                    await self.gate.wait()
+                yield event
+        finally:
+            self.closed += 1
 
     async def list_models(self) -> list[ModelInfo]:
         return []
@@ -127,6 +131,17 @@ async def test_cancel_keeps_partial_reply_as_interrupted_and_resends_it() -> Non
     provider.gate = None
     await collect(session.send("go on"))
     assert provider.requests[1][0][2] == {"role": "assistant", "content": "Partial"}
+
+
+async def test_closing_the_reply_early_closes_the_provider_stream() -> None:
+    session, provider = make_session([reply("Partial answer")])
+    events = session.send("question")
+    first = await anext(events)
+    assert first == TextDelta("Partial")
+    assert provider.closed == 0
+    await events.aclose()
+    assert provider.closed == 1
+    assert session.conversation.messages[-1].state is MessageState.INTERRUPTED
 
 
 async def test_failure_before_text_marks_user_message_failed_and_retry_resends() -> None:
