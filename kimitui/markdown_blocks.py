@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:\s|$)")
 
 
 def split_finished(text: str) -> tuple[str, str]:
     """Split ``text`` into (finished blocks, unfinished tail).
 
     The cut is after the last blank line that lies outside a code fence and
-    is not inside a list (the next line is not indented), so lists and
-    fences are never split.
+    is followed by a line that neither is indented nor starts a list item:
+    ``- a`` / blank / ``- b`` is one loose list, so lists and fences are
+    never split.
     """
     cut = 0
     fence: str | None = None
@@ -37,6 +39,11 @@ def split_finished(text: str) -> tuple[str, str]:
             continue
         if fence is None and not line.strip() and line.endswith("\n"):
             following = lines[index + 1] if index + 1 < len(lines) else None
-            if following is not None and following.strip() and not following[0].isspace():
+            if (
+                following is not None
+                and following.strip()
+                and not following[0].isspace()
+                and not _LIST_ITEM.match(following)
+            ):
                 cut = offset
     return text[:cut], text[cut:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
@@ -53,7 +54,14 @@ class PlainWriter:
 
 
 class MarkdownWriter:
-    """Renders Markdown to a terminal: finished blocks are printed once, the tail is live."""
+    """Renders Markdown to a terminal: finished blocks are printed once, the tail is live.
+
+    The live tail is redrawn at most ``INTERVAL`` seconds apart however fast
+    deltas arrive, so a fast stream costs a few redraws a second, not one per
+    delta; finished blocks are printed once and never redrawn.
+    """
+
+    INTERVAL = 0.05
 
     def __init__(self, out: TextIO) -> None:
         from rich.console import Console
@@ -62,6 +70,8 @@ class MarkdownWriter:
         self.console = Console(file=out, highlight=False)
         self.live = Live(console=self.console, auto_refresh=False, vertical_overflow="visible")
         self.tail = ""
+        self.pending: list[str] = []
+        self.drawn_at = 0.0
         self.live.start()
 
     def _markdown(self, text: str) -> Markdown:
@@ -70,14 +80,22 @@ class MarkdownWriter:
         return Markdown(defuse(text))
 
     def write(self, text: str) -> None:
-        finished, self.tail = split_finished(self.tail + text)
+        self.pending.append(text)
+        now = time.monotonic()
+        if now - self.drawn_at >= self.INTERVAL:
+            self._draw()
+            self.drawn_at = now
+
+    def _draw(self) -> None:
+        finished, self.tail = split_finished(self.tail + "".join(self.pending))
+        self.pending.clear()
         if finished:
             # Printed above the live area and never redrawn again.
             self.live.console.print(self._markdown(finished))
         self.live.update(self._markdown(self.tail), refresh=True)
 
     def close(self) -> None:
-        self.live.update(self._markdown(self.tail), refresh=True)
+        self._draw()
         self.live.stop()
 
 

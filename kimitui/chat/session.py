@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -153,18 +154,24 @@ class ChatSession:
                     temperature=self.conversation.temperature,
                     stream=self.stream,
                 )
-                async with aclosing(events):
-                    async for event in events:
-                        if isinstance(event, TextDelta):
-                            reply.content += event.text
-                        elif isinstance(event, ReasoningDelta):
-                            reply.reasoning += event.text
-                        elif isinstance(event, Finished):
-                            reply.model = event.model
-                            reply.state = MessageState.COMPLETE
-                        if isinstance(event, TextDelta | ReasoningDelta | Finished):
-                            self.recorder.message_changed(self.conversation, reply)
-                        yield event
+                buffer = _ReplyBuffer(reply)
+                try:
+                    async with aclosing(events):
+                        async for event in events:
+                            if isinstance(event, TextDelta):
+                                buffer.add_text(event.text)
+                            elif isinstance(event, ReasoningDelta):
+                                buffer.add_reasoning(event.text)
+                            elif isinstance(event, Finished):
+                                buffer.sync()
+                                reply.model = event.model
+                                reply.state = MessageState.COMPLETE
+                            if isinstance(event, TextDelta | ReasoningDelta | Finished):
+                                self.recorder.message_changed(self.conversation, reply)
+                            yield event
+                finally:
+                    # Whatever ends the stream, the message holds all text received.
+                    buffer.sync()
                 if reply.state is not MessageState.COMPLETE:
                     raise StreamIncomplete("The stream ended before the reply was finished.")
                 return
@@ -237,6 +244,43 @@ class ChatSession:
             self.recorder.message_removed(self.conversation, reply)
             user.state = MessageState.FAILED
             self.recorder.message_changed(self.conversation, user)
+
+
+class _ReplyBuffer:
+    """Collects a streaming reply's text without quadratic copying.
+
+    ``message.content += delta`` copies the whole reply on every delta; here
+    deltas are kept as parts and copied into the message at most every
+    ``SYNC_INTERVAL`` seconds (for the recorder, which saves about once a
+    second) and whenever the stream ends.
+    """
+
+    SYNC_INTERVAL = 0.2
+
+    def __init__(self, message: ChatMessage) -> None:
+        self.message = message
+        self.text: list[str] = [message.content]
+        self.reasoning: list[str] = [message.reasoning]
+        self.synced_at = time.monotonic()
+
+    def add_text(self, text: str) -> None:
+        self.text.append(text)
+        self._maybe_sync()
+
+    def add_reasoning(self, text: str) -> None:
+        self.reasoning.append(text)
+        self._maybe_sync()
+
+    def _maybe_sync(self) -> None:
+        if time.monotonic() - self.synced_at >= self.SYNC_INTERVAL:
+            self.sync()
+
+    def sync(self) -> None:
+        self.message.content = "".join(self.text)
+        self.message.reasoning = "".join(self.reasoning)
+        self.text = [self.message.content]
+        self.reasoning = [self.message.reasoning]
+        self.synced_at = time.monotonic()
 
 
 def _retry_reason(error: ProviderError) -> str:

@@ -37,3 +37,29 @@ def test_redact_hides_account_and_key_ids() -> None:
     assert "abc123" not in redacted and "def456" not in redacted
     assert "sk-live1234567890" not in redacted
     assert "max RPM: 3" in redacted
+
+
+def test_split_finished_keeps_loose_lists_together() -> None:
+    assert split_finished("- a\n\n- b\n\nafter") == ("- a\n\n- b\n\n", "after")
+    assert split_finished("1. a\n\n2. b") == ("", "1. a\n\n2. b")
+
+
+def test_markdown_writer_renders_streamed_markdown_once_finished() -> None:
+    import io
+
+    from kimitui.printmode import MarkdownWriter
+
+    out = io.StringIO()
+    writer = MarkdownWriter(out)
+    writer.console.width = 60
+    text = "# Title\n\nSome **bold** text.\n\n- one\n- two\n\n```python\nx = 1\n```\n\nEnd \x1b[2J."
+    for start in range(0, len(text), 3):
+        writer.write(text[start : start + 3])
+    writer.close()
+    rendered = out.getvalue()
+    assert "Title" in rendered and "# Title" not in rendered
+    assert "bold" in rendered and "**" not in rendered
+    assert "x = 1" in rendered and "```" not in rendered
+    assert "\x1b[2J" not in rendered
+    # Each block appears once: finished blocks are never printed twice.
+    assert rendered.count("Some") == 1 and rendered.count("x = 1") == 1
