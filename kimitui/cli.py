@@ -153,6 +153,8 @@ def prepare_launch(args: argparse.Namespace, settings: Settings) -> Launch | int
     if store is None:
         print(f"kimitui: cannot resume: {warning}", file=sys.stderr)
         return EXIT_FAILED
+    if launch.pick:
+        return launch  # The TUI opens the history to choose one.
     try:
         launch.conversation = store.latest() if args.continue_latest else store.load(args.resume)
     except StoreError as error:
@@ -222,7 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         from kimitui.ui.app import KimiApp
 
-        KimiApp(settings, make_provider).run()
+        KimiApp(
+            settings,
+            make_provider,
+            store=launch.store,
+            resume=launch.conversation,
+            pick=launch.pick,
+            store_warning=launch.warning,
+            notice=launch.notice,
+        ).run()
         return EXIT_OK
     finally:
         if launch.store is not None:

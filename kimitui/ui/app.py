@@ -3,28 +3,40 @@
 ``KimiApp`` does no IO and holds no chat logic. It applies the user's keymap,
 opens the API key screen when there is no key (then the chat once one is
 saved) and builds the provider lazily, the first time a message is sent, so
-the first frame never waits for the SDK or the network.
+the first frame never waits for the SDK or the network. The conversation
+store comes from the CLI (which also closes it): the app hands it to the
+chat, shows why saving is off or has stopped, and adds the history and export
+commands to the palette.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
+from functools import partial
 from typing import ClassVar
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
+from kimitui.chat.conversation import Conversation
 from kimitui.config import Settings
 from kimitui.providers.base import ChatProvider
+from kimitui.store import ConversationStore
+from kimitui.store.export import Format
 from kimitui.ui.commands import PersonaCommands
 from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
 ProviderFactory = Callable[[Settings], ChatProvider]
 """Builds the chat provider from settings (the CLI passes the Moonshot one)."""
+
+EXPORT_FORMATS: tuple[tuple[Format, str], ...] = (("md", "Markdown"), ("json", "JSON"))
+"""The palette's export commands: file format and its name."""
 
 
 class KimiApp(App[None]):
@@ -44,27 +56,89 @@ class KimiApp(App[None]):
     | ctrl+p | Open the command palette (personas, theme, ...). |
     """
 
-    def __init__(self, settings: Settings, make_provider: ProviderFactory) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        make_provider: ProviderFactory,
+        *,
+        store: ConversationStore | None = None,
+        resume: Conversation | None = None,
+        pick: bool = False,
+        store_warning: str | None = None,
+        notice: str | None = None,
+    ) -> None:
         """Create the app; nothing is built or contacted until it runs.
 
         Args:
             settings: the resolved settings.
             make_provider: builds the chat provider; called once, when the first
                 message is sent.
+            store: where conversations are saved; ``None`` saves nothing
+                (incognito, or the database could not be opened).
+            resume: a saved conversation to show and continue.
+            pick: open the history first, to choose a conversation.
+            store_warning: why nothing is saved, when the database failed to open.
+            notice: something to tell the user at start-up.
         """
         super().__init__()
         self.settings = settings
         """The settings in use (replaced when a key is saved from the key screen)."""
+        self.store = store
+        """The conversation store, or ``None`` when nothing is saved."""
         self._make_provider = make_provider
         self._provider: ChatProvider | None = None
+        self._resume = resume
+        self._pick = pick
+        self._start_up_notes: list[tuple[str | None, SeverityLevel]] = [
+            (store_warning, "warning"),
+            (notice, "information"),
+        ]
 
     def on_mount(self) -> None:
         """Apply the keymap and open the chat, or the key screen when there is no key."""
         self.set_keymap(dict(self.settings.keymap))
+        if self.store is not None:
+            self.store.recorder.on_error = self._saving_stopped
+        for note, severity in self._start_up_notes:
+            if note:
+                self.notify(note, severity=severity, markup=False)
         if self.settings.api_key is None:
             self.push_screen(ApiKeyScreen(self.settings.config_file))
         else:
-            self.push_screen(ChatScreen(self.settings, self.provider))
+            self.push_screen(self._chat())
+
+    def _chat(self, notice: str | None = None) -> ChatScreen:
+        """The chat screen, showing the conversation to resume (once) if there is one."""
+        resume, self._resume = self._resume, None
+        pick, self._pick = self._pick, False
+        return ChatScreen(
+            self.settings,
+            self.provider,
+            notice=notice,
+            store=self.store,
+            conversation=resume,
+            pick=pick,
+        )
+
+    def _saving_stopped(self, message: str) -> None:
+        """The store could not save: say so once; the chat carries on in memory."""
+        self.notify(message, severity="warning", markup=False, timeout=10)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette's built-in commands, plus history and export in the chat."""
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ChatScreen):
+            yield SystemCommand(
+                "History: browse saved conversations",
+                "Open, search, rename, delete or export saved conversations (ctrl+o)",
+                screen.action_history,
+            )
+            for fmt, name in EXPORT_FORMATS:
+                yield SystemCommand(
+                    f"Export conversation as {name}",
+                    f"Write this conversation to a .{fmt} file in the current directory",
+                    partial(screen.export_conversation, fmt),
+                )
 
     def provider(self) -> ChatProvider:
         """The chat provider, built on first use."""
@@ -79,10 +153,14 @@ class KimiApp(App[None]):
             self.settings, api_key=event.api_key, api_key_source="config"
         )
         notice = f"Your API key was saved to {event.config_file} (readable only by you)."
-        self.switch_screen(ChatScreen(self.settings, self.provider, notice=notice))
+        self.switch_screen(self._chat(notice))
 
     async def on_unmount(self) -> None:
-        """Close the provider's connections."""
+        """Save what the recorder still holds, and close the provider's connections."""
+        if self.store is not None:
+            # While the event loop still runs; the CLI closes the store afterwards.
+            self.store.recorder.flush()
+            self.store.recorder.on_error = None
         if self._provider is not None:
             with suppress(Exception):
                 await self._provider.aclose()

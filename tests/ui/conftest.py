@@ -2,7 +2,9 @@
 
 Every app is built exactly as the CLI builds it: ``KimiApp(settings,
 make_provider)`` with the real Moonshot provider (the real ``openai`` SDK over
-real HTTP), pointed at a ``FakeMoonshot`` on 127.0.0.1.
+real HTTP), pointed at a ``FakeMoonshot`` on 127.0.0.1. ``store`` is a
+conversation store in the test's own ``KIMITUI_HOME``, where the CLI would
+open it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import pytest
 
 from kimitui.cli import make_provider
 from kimitui.config import Settings
+from kimitui.store import ConversationStore
+from kimitui.store.opening import store_path
 from kimitui.ui.app import KimiApp
 from tests.fakeserver import FakeMoonshot
 
@@ -54,3 +58,11 @@ def make_app(make_settings: MakeSettings) -> MakeApp:
         return KimiApp(make_settings(**overrides), make_provider)
 
     return build
+
+
+@pytest.fixture
+def store() -> Iterator[ConversationStore]:
+    """The conversation store in the test's ``KIMITUI_HOME``, closed afterwards."""
+    opened = ConversationStore.open(store_path())
+    yield opened
+    opened.close()

@@ -2,23 +2,30 @@
 
 Deterministic by construction: fixed reply text from the fake server, a gate
 to freeze a stream mid-way, no clocks on screen, no temporary paths, and the
-prompt's cursor blink switched off.
+prompt's cursor blink switched off. Saved conversations have fixed ids and
+times, and the history shows their times in UTC (not the machine's zone).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
+from kimitui.chat.conversation import MessageState
+from kimitui.cli import make_provider
+from kimitui.store import ConversationStore
 from kimitui.ui.app import KimiApp
+from kimitui.ui.screens.history import HistoryScreen
+from kimitui.ui.widgets import history_table
 from tests.fakeserver import FakeMoonshot, Reply
-from tests.ui.conftest import MakeApp
-from tests.ui.helpers import chat_screen, replies, wait_until
+from tests.ui.conftest import MakeApp, MakeSettings
+from tests.ui.helpers import chat_screen, replies, save_conversation, wait_until
 
 SIZE = (100, 30)
 FIXED_CONFIG = Path("/home/user/.config/kimitui/config.toml")
@@ -115,3 +122,80 @@ def test_interrupted_reply(
 def test_no_key_screen(snap_compare: SnapCompare, make_app: MakeApp) -> None:
     app: KimiApp = make_app(api_key=None, api_key_source="none", config_file=FIXED_CONFIG)
     assert snap_compare(app, run_before=steady(_nothing), terminal_size=SIZE)
+
+
+@pytest.fixture
+def saved(store: ConversationStore, monkeypatch: pytest.MonkeyPatch) -> ConversationStore:
+    """The store holding three fixed conversations; times shown in UTC."""
+
+    def utc_time(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+    monkeypatch.setattr(history_table, "local_time", utc_time)
+    save_conversation(
+        store,
+        ("user", "Capital of France?"),
+        ("assistant", "Paris, by the Seine. The capital of France since 987."),
+        day=1,
+    )
+    save_conversation(
+        store,
+        ("user", "How do I loop with an index in Python?"),
+        ("assistant", "Use `enumerate`; it yields `(index, item)` pairs."),
+        ("user", "And in reverse?"),
+        ("assistant", "Use `reversed(list(enumerate(items)))` or", MessageState.INTERRUPTED),
+        day=2,
+        persona="coder",
+        model="kimi-k2-0905-preview",
+        title="Python [loops] tips",
+    )
+    save_conversation(
+        store,
+        ("user", "Capital of Italy? And is it the largest city?"),
+        ("assistant", "Rome is both the capital and the largest city of Italy."),
+        day=3,
+        persona="sarcastic",
+    )
+    return store
+
+
+async def _open_history(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+o")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, HistoryScreen)
+    screen.search_input.cursor_blink = False
+    await wait_until(pilot, lambda: screen.table.row_count == 3)
+
+
+def test_history_list(
+    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
+) -> None:
+    app = KimiApp(make_settings(), make_provider, store=saved)
+    assert snap_compare(app, run_before=steady(_open_history), terminal_size=SIZE)
+
+
+def test_history_search(
+    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
+) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await _open_history(pilot)
+        await pilot.press(*"capital")
+        screen = pilot.app.screen
+        assert isinstance(screen, HistoryScreen)
+        await wait_until(pilot, lambda: "match “capital”" in str(screen.status.render()))
+
+    app = KimiApp(make_settings(), make_provider, store=saved)
+    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+
+
+def test_resumed_conversation(
+    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
+) -> None:
+    [summary] = [s for s in saved.list_conversations() if s.persona == "coder"]
+    app = KimiApp(make_settings(), make_provider, store=saved, resume=saved.load(summary.id))
+
+    async def run(pilot: Pilot[None]) -> None:
+        await wait_until(pilot, lambda: len(replies(pilot)) == 2)
+
+    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)

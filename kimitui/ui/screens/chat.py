@@ -3,8 +3,10 @@
 A submitted message becomes ``ChatSession.send`` in an exclusive worker that
 renders the events as they arrive. Escape cancels the worker (the session
 keeps the partial reply, marked interrupted), ctrl+r resends a failed
-message, and ctrl+n or a persona command starts a fresh conversation. The
-provider is built only when the first message is sent, so nothing touches the
+message, ctrl+n or a persona command starts a fresh conversation, and ctrl+o
+opens the history, from which a saved conversation is shown and continued.
+With a store, every session saves through the store's recorder. The provider
+is built only when the first message is sent, so nothing touches the
 network, or imports the SDK, before the first frame.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
+from functools import partial
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -22,23 +25,18 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from kimitui.chat.conversation import Conversation, MessageState
-from kimitui.chat.events import (
-    Finished,
-    ModelSwitched,
-    ReasoningDelta,
-    Retrying,
-    StreamEvent,
-    TextDelta,
-    Usage,
-)
 from kimitui.chat.session import ChatSession
 from kimitui.config import Settings
 from kimitui.errors import KimituiError, redact
 from kimitui.personas import Persona
 from kimitui.providers.base import ChatProvider
-from kimitui.ui.widgets.message import AssistantMessage
+from kimitui.store import ConversationStore
+from kimitui.store.export import Format
+from kimitui.ui.exporting import export_to_file
+from kimitui.ui.reply_events import ReplyEvents
+from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
+from kimitui.ui.screens.history import HistoryScreen
 from kimitui.ui.widgets.prompt import PromptInput
-from kimitui.ui.widgets.retry_countdown import RetryCountdown
 from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
 
@@ -52,6 +50,7 @@ class ChatScreen(Screen[None]):
         Binding("escape", "cancel_reply", "Stop", id="chat.cancel"),
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new"),
+        Binding("ctrl+o", "history", "History", id="chat.history"),
     ]
     """
     | Key(s) | Description |
@@ -59,6 +58,7 @@ class ChatScreen(Screen[None]):
     | escape | Stop the reply being streamed; its text so far is kept. |
     | ctrl+r | Send the last failed message again. |
     | ctrl+n | Start a new conversation with the same persona. |
+    | ctrl+o | Open the history of saved conversations. |
     """
 
     transcript = getters.query_one(Transcript)
@@ -74,6 +74,9 @@ class ChatScreen(Screen[None]):
         provider: Callable[[], ChatProvider],
         *,
         notice: str | None = None,
+        store: ConversationStore | None = None,
+        conversation: Conversation | None = None,
+        pick: bool = False,
     ) -> None:
         """Create the screen; nothing is sent until the user submits a message.
 
@@ -81,15 +84,23 @@ class ChatScreen(Screen[None]):
             settings: the resolved settings (persona, model, personas, stream).
             provider: returns the chat provider, building it on first use.
             notice: a line to show at the top of the transcript (e.g. where a key was saved).
+            store: where conversations are saved; ``None`` saves nothing.
+            conversation: a saved conversation to show and continue, instead of a new one.
+            pick: open the history as soon as the screen is shown.
         """
         super().__init__()
         self._settings = settings
         self._provider = provider
         self._notice = notice
-        self._persona = settings.active_persona()
-        self._conversation = self._new_conversation(self._persona)
+        self._store = store
+        self._pick = pick
+        if conversation is None:
+            self._persona = settings.active_persona()
+            self._conversation = new_conversation(settings, self._persona)
+        else:
+            self._persona = persona_for(settings, conversation)
+            self._conversation = conversation
         self._session: ChatSession | None = None
-        self._countdown: RetryCountdown | None = None
 
     @property
     def settings(self) -> Settings:
@@ -114,12 +125,10 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        """Show the persona, its greeting and any start-up notice; focus the prompt."""
-        self._show_conversation()
-        if self._notice:
-            await self.transcript.add_notice(self._notice)
-        await self._greet()
-        self.prompt.focus()
+        """Show the conversation (or the persona's greeting); open the history if asked."""
+        await self._present(self._notice)
+        if self._pick:
+            self.action_history()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer Stop only while streaming, and Retry only after a failure."""
@@ -174,44 +183,80 @@ class ChatScreen(Screen[None]):
             persona: the persona (system prompt, model, temperature) to use.
             notice: a line to show first, such as which persona is now active.
         """
+        await self.open_conversation(new_conversation(self._settings, persona), notice=notice)
+
+    async def open_conversation(
+        self, conversation: Conversation, *, notice: str | None = None
+    ) -> None:
+        """Show ``conversation`` (new or saved) in place of the current one, to continue it.
+
+        Args:
+            conversation: the conversation; its persona, model and system prompt are used.
+            notice: a line to show first.
+        """
         self.workers.cancel_group(self, "reply")
-        self._persona = persona
+        self._persona = persona_for(self._settings, conversation)
         # Swapped before any await: a cancelled worker still finishing sees
         # that its conversation is gone and leaves the new transcript alone.
-        self._conversation = self._new_conversation(persona)
+        self._conversation = conversation
         self._session = None
-        self._countdown = None
         self.streaming = False
         self.refresh_bindings()
         self.status_bar.reset_usage()
-        self._show_conversation()
         await self.transcript.clear()
+        await self._present(notice)
+
+    async def _present(self, notice: str | None) -> None:
+        """Fill the (empty) transcript: notice, then saved messages or the greeting."""
+        conversation = self._conversation
+        self.status_bar.persona = conversation.persona
+        self.status_bar.model = conversation.model
+        self.status_bar.answered_by = last_reply_model(conversation)
+        self.status_bar.state = "ready"
         if notice:
             await self.transcript.add_notice(notice)
-        await self._greet()
+        if conversation.messages:
+            await show_saved(self.transcript, conversation)
+        elif self._persona.greeting:
+            await self.transcript.add_greeting(self._persona.greeting)
         self.prompt.focus()
 
-    def _new_conversation(self, persona: Persona) -> Conversation:
-        return Conversation(
-            system_prompt=persona.system,
-            model=self._settings.model_for(persona),
-            persona=persona.name,
-            temperature=self._settings.temperature_for(persona),
-        )
+    def action_history(self) -> None:
+        """Open the history; the conversation chosen there replaces this one."""
+        history = HistoryScreen(self._store, current_id=self._conversation.id)
+        self.app.push_screen(history, partial(self._history_closed, history))
 
-    def _show_conversation(self) -> None:
-        self.status_bar.persona = self._persona.name
-        self.status_bar.model = self._conversation.model
-        self.status_bar.state = "ready"
+    async def _history_closed(self, history: HistoryScreen, chosen: Conversation | None) -> None:
+        current = self._conversation.id
+        if chosen is not None and (current is None or chosen.id != current):
+            await self.open_conversation(chosen)
+        elif current is not None and current in history.deleted:
+            await self.open_conversation(
+                new_conversation(self._settings, self._persona),
+                notice="The conversation that was open was deleted; this is a new one.",
+            )
 
-    async def _greet(self) -> None:
-        if self._persona.greeting:
-            await self.transcript.add_greeting(self._persona.greeting)
+    @work(group="export", exit_on_error=False, description="Export the conversation")
+    async def export_conversation(self, fmt: Format) -> None:
+        """Write the conversation to a Markdown or JSON file in the current directory."""
+        conversation = self._conversation
+        if not conversation.messages:
+            self.notify("Nothing to export yet.", severity="warning", markup=False)
+            return
+        try:
+            path = await export_to_file(conversation, fmt, self._store)
+        except OSError as error:
+            self.notify(f"Could not write the export: {error}", severity="error", markup=False)
+        else:
+            self.notify(f"Exported to {path}", markup=False)
 
     def _session_for_send(self) -> ChatSession:
         if self._session is None:
             self._session = ChatSession(
-                self._conversation, self._provider(), stream=self._settings.stream
+                self._conversation,
+                self._provider(),
+                stream=self._settings.stream,
+                recorder=self._store.recorder if self._store is not None else None,
             )
         return self._session
 
@@ -225,7 +270,7 @@ class ChatScreen(Screen[None]):
         """Send ``text`` (or resend the failed message) and render the reply as it streams."""
         conversation = self._conversation
         await self.transcript.add_user(text)
-        view = await self.transcript.start_reply()
+        reply = ReplyEvents(await self.transcript.start_reply(), self.transcript, self.status_bar)
         outcome = MessageState.INCOMPLETE
         failure: str | None = None
         try:
@@ -233,7 +278,7 @@ class ChatScreen(Screen[None]):
             events = session.retry() if retry else session.send(text)
             try:
                 async for event in events:
-                    await self._show_event(view, event)
+                    await reply.show(event)
             finally:
                 # If we were cancelled between two events, closing the generator
                 # tells the session now (not at garbage collection) that the
@@ -250,45 +295,12 @@ class ChatScreen(Screen[None]):
             # A bug or an unmapped library error: say so and keep the app running.
             failure = redact(f"Unexpected error ({type(error).__name__}): {error}")
         finally:
-            await self._settle(conversation, view, text, outcome, failure)
-
-    async def _show_event(self, view: AssistantMessage, event: StreamEvent) -> None:
-        if not isinstance(event, Retrying):
-            await self._clear_countdown()
-        if isinstance(event, TextDelta):
-            self.status_bar.state = "streaming"
-            await view.write(event.text)
-        elif isinstance(event, ReasoningDelta):
-            self.status_bar.state = "thinking"
-            await view.write_reasoning(event.text)
-        elif isinstance(event, Usage):
-            self.status_bar.record_usage(event)
-        elif isinstance(event, Finished):
-            self.status_bar.answered_by = event.model
-            if event.finish_reason == "length":
-                await self.transcript.add_notice(
-                    "The reply reached the length limit and was cut short.", kind="warning"
-                )
-        elif isinstance(event, Retrying):
-            await self._clear_countdown()
-            self.status_bar.state = "retrying"
-            self._countdown = RetryCountdown(
-                event.reason, event.delay, event.attempt, event.max_attempts
-            )
-            await self.transcript.add(self._countdown, before=view)
-        elif isinstance(event, ModelSwitched):
-            self.status_bar.model = event.new
-            await self.transcript.add_notice(event.reason, kind="warning", before=view)
-
-    async def _clear_countdown(self) -> None:
-        if self._countdown is not None:
-            countdown, self._countdown = self._countdown, None
-            await countdown.remove()
+            await self._settle(conversation, reply, text, outcome, failure)
 
     async def _settle(
         self,
         conversation: Conversation,
-        view: AssistantMessage,
+        reply: ReplyEvents,
         text: str,
         outcome: MessageState,
         failure: str | None,
@@ -296,24 +308,9 @@ class ChatScreen(Screen[None]):
         """Show how the reply ended, and get the prompt ready for the next message."""
         if conversation is not self._conversation or not self.is_attached:
             # The conversation was replaced (or the app is closing): only stop streaming.
-            await view.abandon()
+            await reply.view.abandon()
             return
-        await self._clear_countdown()
-        if view.text or (view.thinking is not None and view.thinking.text):
-            await view.finish(outcome)
-        else:
-            await view.abandon()
-            await view.remove()
-        stopped_early = outcome is MessageState.INTERRUPTED and not view.text
-        if failure is not None:
-            await self.transcript.add_notice(failure, kind="error")
-        elif stopped_early:
-            await self.transcript.add_notice("Stopped before Kimi replied.", kind="warning")
-        if failure is not None or stopped_early:
+        if await reply.settle(outcome, failure):
             self.prompt.restore(text)
-        self.status_bar.state = {
-            MessageState.COMPLETE: "ready",
-            MessageState.INTERRUPTED: "stopped",
-        }.get(outcome, "failed")
         self.streaming = False
         self.prompt.focus()
