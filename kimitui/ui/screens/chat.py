@@ -167,7 +167,7 @@ class ChatScreen(Screen[None]):
         failed = self._conversation.last_failed_user_message()
         if failed is None or self.streaming:
             return
-        if self.prompt.text.strip() == failed.content.strip():
+        if self.prompt.value.strip() == failed.content.strip():
             # It was put back in the input when it failed; don't leave a duplicate.
             self.prompt.clear()
         self._start_reply(failed.content, retry=True)

@@ -4,6 +4,11 @@ Terminals disagree on Shift+Enter (many send a plain Enter for it), so
 several keys insert a newline: shift+enter, ctrl+j and alt+enter. Being a
 ``TextArea``, it keeps ``App.cursor_position`` at the caret, which is where
 the terminal places IME candidate windows.
+
+A large paste is folded: the input shows a short token such as
+``[pasted text #1 · 22,000 lines · 1.0 MB]`` and the full text is put back
+in its place when the message is sent. A text area that had to wrap and draw
+a megabyte would freeze the app for seconds on every edit.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import EditResult
 
 
 class PromptInput(TextArea):
@@ -69,10 +76,44 @@ class PromptInput(TextArea):
             placeholder=placeholder,
             id=id,
         )
+        self._folded: dict[str, str] = {}
+
+    FOLD_CHARS: ClassVar[int] = 4000
+    """Pastes longer than this are folded into a token."""
+
+    @property
+    def value(self) -> str:
+        """The message as it will be sent: the text with folded pastes expanded."""
+        text = self.text
+        for token, pasted in self._folded.items():
+            text = text.replace(token, pasted, 1)
+        return text
+
+    def fold(self, text: str) -> str:
+        """Keep ``text`` aside and return the token that stands for it in the input."""
+        lines = text.count("\n") + 1
+        size = len(text.encode("utf-8"))
+        shown = f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+        token = f"[pasted text #{len(self._folded) + 1} · {lines:,} lines · {shown}]"
+        self._folded[token] = text
+        return token
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        if len(event.text) > self.FOLD_CHARS and not self.read_only:
+            # Stops TextArea's own paste handler, which would insert it all.
+            event.prevent_default()
+            start, end = self.selection
+            result = self.replace(self.fold(event.text), start, end)
+            self.move_cursor(result.end_location)
+
+    def clear(self) -> EditResult:
+        """Empty the input and forget folded pastes."""
+        self._folded.clear()
+        return super().clear()
 
     def action_submit(self) -> None:
-        """Post ``Submitted`` with the current text."""
-        self.post_message(self.Submitted(self, self.text))
+        """Post ``Submitted`` with the message as it will be sent."""
+        self.post_message(self.Submitted(self, self.value))
 
     def action_newline(self) -> None:
         """Insert a newline at the caret, replacing any selection."""
@@ -87,6 +128,7 @@ class PromptInput(TextArea):
         """
         if self.text.strip():
             return False
-        self.load_text(text)
+        self._folded.clear()
+        self.load_text(self.fold(text) if len(text) > self.FOLD_CHARS else text)
         self.move_cursor(self.document.end)
         return True
