@@ -133,6 +133,11 @@ class KimiApp(App[None]):
                 "Open, search, rename, delete or export saved conversations (ctrl+o)",
                 screen.action_history,
             )
+            yield SystemCommand(
+                "Model: switch model",
+                "Choose this conversation's model from the server's list",
+                screen.action_pick_model,
+            )
             for fmt, name in EXPORT_FORMATS:
                 yield SystemCommand(
                     f"Export conversation as {name}",

@@ -13,7 +13,8 @@ network, or imports the SDK, before the first frame.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
+from contextlib import aclosing
 from functools import partial
 from typing import ClassVar
 
@@ -25,9 +26,9 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from kimitui.chat.conversation import Conversation, MessageState
-from kimitui.chat.session import ChatSession
+from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.config import Settings
-from kimitui.errors import KimituiError, redact
+from kimitui.errors import KimituiError, ModelNotFound, redact
 from kimitui.personas import Persona
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
@@ -36,6 +37,7 @@ from kimitui.ui.exporting import export_to_file
 from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
 from kimitui.ui.screens.history import HistoryScreen
+from kimitui.ui.screens.model_picker import ModelPicker
 from kimitui.ui.widgets.prompt import PromptInput
 from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
@@ -236,6 +238,21 @@ class ChatScreen(Screen[None]):
                 notice="The conversation that was open was deleted; this is a new one.",
             )
 
+    def action_pick_model(self) -> None:
+        """Choose another model for this conversation from the server's list."""
+        picker = ModelPicker(self._provider().list_models, self._conversation.model)
+        self.app.push_screen(picker, self._model_chosen)
+
+    def _model_chosen(self, model: str | None) -> None:
+        if model is None or model == self._conversation.model:
+            return
+        self._conversation.model = model
+        self.status_bar.model = model
+        self.status_bar.answered_by = ""
+        if self._store is not None and self._conversation.id is not None:
+            self._store.recorder.model_changed(self._conversation)
+        self.notify(f"Model: {model}", markup=False)
+
     @work(group="export", exit_on_error=False, description="Export the conversation")
     async def export_conversation(self, fmt: Format) -> None:
         """Write the conversation to a Markdown or JSON file in the current directory."""
@@ -256,6 +273,7 @@ class ChatScreen(Screen[None]):
                 self._conversation,
                 self._provider(),
                 stream=self._settings.stream,
+                retry_policy=RetryPolicy(max_attempts=self._settings.max_retries),
                 recorder=self._store.recorder if self._store is not None else None,
             )
         return self._session
@@ -275,20 +293,18 @@ class ChatScreen(Screen[None]):
         failure: str | None = None
         try:
             session = self._session_for_send()
-            events = session.retry() if retry else session.send(text)
-            try:
+            # aclosing: if we are cancelled between two events, the session
+            # learns now (not at garbage collection) that the reply was
+            # stopped, so it is kept as interrupted and the connection closed.
+            async with aclosing(session.retry() if retry else session.send(text)) as events:
                 async for event in events:
                     await reply.show(event)
-            finally:
-                # If we were cancelled between two events, closing the generator
-                # tells the session now (not at garbage collection) that the
-                # reply was stopped, so it is kept as interrupted.
-                if isinstance(events, AsyncGenerator):
-                    await events.aclose()
             outcome = MessageState.COMPLETE
         except asyncio.CancelledError:
             outcome = MessageState.INTERRUPTED
             raise
+        except ModelNotFound as error:
+            failure = f"{error} Pick another with ctrl+p, then “Model: switch model”."
         except KimituiError as error:
             failure = str(error)
         except Exception as error:
