@@ -134,6 +134,11 @@ class KimiApp(App[None]):
                 screen.action_history,
             )
             yield SystemCommand(
+                "Import conversation from a JSON export",
+                "Add a conversation exported with kimitui to the history and open it",
+                screen.action_import,
+            )
+            yield SystemCommand(
                 "Model: switch model",
                 "Choose this conversation's model from the server's list",
                 screen.action_pick_model,

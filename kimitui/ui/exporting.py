@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kimitui.chat.conversation import Conversation
 from kimitui.store import ConversationStore, StoreError
-from kimitui.store.export import Format, to_json, to_markdown
+from kimitui.store.export import Format, from_json, import_conversation, to_json, to_markdown
 
 UNSAVED_STEM = "kimitui-unsaved"
 
@@ -79,3 +79,18 @@ async def export_to_file(
             summary = await asyncio.to_thread(store.summary, conversation.id)
     text = (to_markdown if fmt == "md" else to_json)(conversation, summary)
     return await asyncio.to_thread(write_export, text, conversation.id, fmt, directory)
+
+
+def import_file(path: Path, store: ConversationStore | None) -> Conversation:
+    """Read a JSON export; add it to ``store`` (if any) and return the conversation.
+
+    Blocking (file and database IO): call it in a thread.
+
+    Raises:
+        OSError, UnicodeDecodeError: the file cannot be read.
+        ValueError, StoreError: it is not a kimitui export, or cannot be saved.
+    """
+    text = path.read_text(encoding="utf-8")
+    if store is None:
+        return from_json(text).conversation
+    return store.load(import_conversation(store, text))

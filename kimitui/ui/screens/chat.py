@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 from contextlib import aclosing
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -31,12 +32,13 @@ from kimitui.config import Settings
 from kimitui.errors import KimituiError, ModelNotFound, redact
 from kimitui.personas import Persona
 from kimitui.providers.base import ChatProvider
-from kimitui.store import ConversationStore
+from kimitui.store import ConversationStore, StoreError
 from kimitui.store.export import Format
-from kimitui.ui.exporting import export_to_file
+from kimitui.ui.exporting import export_to_file, import_file
 from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
 from kimitui.ui.screens.history import HistoryScreen
+from kimitui.ui.screens.import_file import ImportScreen
 from kimitui.ui.screens.model_picker import ModelPicker
 from kimitui.ui.widgets.prompt import PromptInput
 from kimitui.ui.widgets.status_bar import StatusBar
@@ -237,6 +239,24 @@ class ChatScreen(Screen[None]):
                 new_conversation(self._settings, self._persona),
                 notice="The conversation that was open was deleted; this is a new one.",
             )
+
+    def action_import(self) -> None:
+        """Ask for a JSON export, import it into the history and open it."""
+        self.app.push_screen(ImportScreen(), self._import_chosen)
+
+    def _import_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self._import(path)
+
+    @work(group="import", exit_on_error=False, description="Import a conversation")
+    async def _import(self, path: Path) -> None:
+        try:
+            conversation = await asyncio.to_thread(import_file, path, self._store)
+        except (OSError, UnicodeDecodeError, ValueError, StoreError) as error:
+            self.notify(f"Could not import {path}: {error}", severity="error", markup=False)
+            return
+        where = "into the history" if self._store is not None else "(saving is off: in memory)"
+        await self.open_conversation(conversation, notice=f"Imported {path} {where}.")
 
     def action_pick_model(self) -> None:
         """Choose another model for this conversation from the server's list."""
