@@ -1,0 +1,247 @@
+"""The render layer alone: kimitui's real app in ``App.run_test()``, with no network.
+
+A scripted provider yields the corpus as 4-character ``TextDelta``s as fast
+as the consumer takes them (yielding to the event loop every ~300 deltas, as
+the SDK does when it reads a 64 KiB network batch). Measured in-process:
+
+- ``wall``: first delta → the reply finished and the screen refreshed;
+- ``lag``: last delta handed over → the same moment (the final-render cost);
+- ``cpu``: process CPU over ``wall``;
+- ``exact``: the streamed reply renders exactly like the same text rendered in one go.
+
+``long`` mode fills the transcript with N finished turns first, then times one
+more streamed reply, scrolling to the top and back, and the process RSS.
+
+Run one case per process (``python -m benchmarks.headless ...``) so memory and
+caches of one case never leak into another; the result is one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import sys
+import time
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import procfs  # noqa: E402
+from benchmarks.corpus import make_reply  # noqa: E402
+from kimitui.chat.events import Finished, ProviderEvent, TextDelta, Usage  # noqa: E402
+from kimitui.config import Settings  # noqa: E402
+from kimitui.providers.base import ChatProvider, ModelInfo  # noqa: E402
+
+SIZE = (120, 40)
+BATCH = 300
+"""Deltas per simulated network read (a 64 KiB SSE batch holds about 300)."""
+
+
+class ScriptedProvider:
+    """A `ChatProvider` that streams a fixed text, timing its first and last delta."""
+
+    def __init__(self, text: str, chunk: int = 4) -> None:
+        self.text = text
+        self.chunk = chunk
+        self.first = 0.0
+        self.last = 0.0
+
+    async def stream(
+        self,
+        messages: Sequence[dict[str, str]],
+        *,
+        model: str,
+        temperature: float | None = None,
+        stream: bool = True,
+    ) -> AsyncGenerator[ProviderEvent, None]:
+        """Yield the text in chunks, then usage and finish."""
+        text, size = self.text, self.chunk
+        self.first = time.perf_counter()
+        for count, start in enumerate(range(0, len(text), size), 1):
+            if start + size >= len(text):
+                self.last = time.perf_counter()
+            yield TextDelta(text[start : start + size])
+            if count % BATCH == 0:
+                await asyncio.sleep(0)
+        yield Usage(10, len(text) // 4, 10 + len(text) // 4)
+        yield Finished("stop", model)
+
+    async def list_models(self) -> list[ModelInfo]:
+        """None needed."""
+        return []
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
+
+
+@dataclass
+class HeadlessResult:
+    """One in-process run."""
+
+    size: int
+    turns: int = 0
+    wall: float = 0.0
+    lag: float = 0.0
+    cpu: float = 0.0
+    exact: bool | None = None
+    rss_mb: float = 0.0
+    rss_before_mb: float = 0.0
+    """Long mode: RSS with the transcript filled, before the timed reply."""
+    transcript_chars: int = 0
+    rss_steps: list[tuple[int, float]] = field(default_factory=list)
+    """Long mode: ``(characters of finished turns, RSS MB)`` as the transcript fills."""
+    scroll_top: float = 0.0
+    scroll_back: float = 0.0
+
+
+def _canvas(widget: Any) -> list[str]:
+    """Every line ``widget`` occupies, as text, laid out exactly as on screen.
+
+    Leaf widgets are placed at their compositor positions relative to
+    ``widget``, so differences in spacing show as well as differences in text.
+    """
+    from textual.geometry import Region
+
+    screen = widget.screen
+    origin = screen.find_widget(widget).region
+    rows: dict[int, list[str]] = {}
+    for node in widget.query("*"):
+        if node.children or not node.display or not node.outer_size.area:
+            continue
+        region = screen.find_widget(node).region
+        lines = node.render_lines(Region(0, 0, region.width, region.height))
+        for i, strip in enumerate(lines):
+            row = rows.setdefault(region.y - origin.y + i, [" "] * origin.width)
+            x = region.x - origin.x
+            for j, char in enumerate(strip.text[: origin.width - x]):
+                row[x + j] = char
+    if not rows:
+        return []
+    return ["".join(rows.get(y, [])).rstrip() for y in range(max(rows) + 1)]
+
+
+async def _wait_idle(screen: Any) -> None:
+    while screen.streaming:
+        await asyncio.sleep(0.001)
+
+
+async def run_case(size: int, turns: int, check: bool) -> HeadlessResult:
+    """Stream one reply of ``size`` characters after ``turns`` finished turns."""
+    from kimitui.ui.app import KimiApp
+    from kimitui.ui.screens.chat import ChatScreen
+    from kimitui.ui.widgets.message import AssistantMessage
+
+    corpus = make_reply(size)
+    provider = ScriptedProvider(corpus.text)
+
+    def make_provider(settings: Settings) -> ChatProvider:
+        return provider
+
+    settings = Settings(api_key="sk-headless", base_url="http://127.0.0.1:9/v1")
+    app = KimiApp(settings, make_provider)
+    result = HeadlessResult(len(corpus.text), turns)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        history = make_reply(2000).text
+        # Warm up (imports, highlighters, caches) the same way with or without turns,
+        # so turn 1 is not charged for what any first reply costs.
+        warm = AssistantMessage(history)
+        await screen.transcript.mount(warm)
+        await pilot.pause()
+        await warm.remove()
+        await pilot.pause()
+        gc.collect()
+        result.rss_steps.append((0, procfs.self_rss_kb() / 1024))
+        if turns:
+            from kimitui.ui.widgets.message import UserMessage
+
+            # In four mounts, the transcript as it would be after loading a saved chat,
+            # noting RSS after each to see whether memory grows like the text.
+            steps = sorted({turns * k // 4 for k in range(1, 5)} - {0})
+            mounted = 0
+            for step in steps:
+                widgets: list[Any] = []
+                for i in range(mounted, step):
+                    widgets += [UserMessage(f"Question {i}"), AssistantMessage(history)]
+                await screen.transcript.mount_all(widgets)
+                await pilot.pause()
+                mounted = step
+                gc.collect()
+                result.rss_steps.append((mounted * len(history), procfs.self_rss_kb() / 1024))
+            screen.transcript.anchor()
+            result.transcript_chars = turns * len(history)
+            await pilot.pause()
+            gc.collect()
+        result.rss_before_mb = procfs.self_rss_kb() / 1024
+        screen.prompt.insert("Explain it all")
+        cpu0 = time.process_time()
+        await pilot.press("enter")
+        await _wait_idle(screen)
+        await pilot.pause()
+        done = time.perf_counter()
+        result.cpu = time.process_time() - cpu0
+        result.wall = done - provider.first
+        result.lag = done - provider.last
+        result.rss_mb = procfs.self_rss_kb() / 1024
+        replies = [r for r in screen.transcript.query(AssistantMessage)]
+        streamed = replies[-1]
+        if turns:
+            transcript = screen.transcript
+            t0 = time.perf_counter()
+            transcript.scroll_home(animate=False)
+            await pilot.pause()
+            t1 = time.perf_counter()
+            transcript.scroll_end(animate=False)
+            await pilot.pause()
+            result.scroll_top = t1 - t0
+            result.scroll_back = time.perf_counter() - t1
+        if check:
+            fresh = AssistantMessage(corpus.text)
+            await screen.transcript.mount(fresh)
+            await pilot.pause()
+            a, b = _canvas(streamed), _canvas(fresh)
+            result.exact = a == b
+            if not result.exact:
+                Path("/tmp/canvas_streamed.txt").write_text("\n".join(a))
+                Path("/tmp/canvas_fresh.txt").write_text("\n".join(b))
+                for i, (x, y) in enumerate(zip(a, b, strict=False)):
+                    if x != y:
+                        print(f"first difference at line {i}:\n  {x!r}\n  {y!r}", file=sys.stderr)
+                        break
+                else:
+                    print(f"lengths differ: {len(a)} vs {len(b)}", file=sys.stderr)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one case; print its result as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--turns", type=int, default=0)
+    parser.add_argument("--check", action="store_true", help="compare with a one-go render")
+    parser.add_argument("--profile", help="write a cProfile of the run to this file")
+    args = parser.parse_args(argv)
+    coro = run_case(args.size, args.turns, args.check)
+    if args.profile:
+        import cProfile
+
+        with cProfile.Profile() as profile:
+            result = asyncio.run(coro)
+        profile.dump_stats(args.profile)
+    else:
+        result = asyncio.run(coro)
+    print(json.dumps(asdict(result)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
