@@ -127,6 +127,27 @@ def _canvas(widget: Any) -> list[str]:
     return ["".join(rows.get(y, [])).rstrip() for y in range(max(rows) + 1)]
 
 
+async def _settled(pilot: Any, scroller: Any, widget: Any, timeout: float = 20.0) -> list[str]:
+    """`_canvas` of ``widget`` once all of it has been drawn and it stopped changing.
+
+    A widget may render lazily (only what has been on screen) and in steps, so
+    ``scroller`` is scrolled over the whole widget first, as a reader would.
+    """
+    top, height = widget.virtual_region.y, widget.virtual_region.height
+    for y in range(top, top + height, max(1, scroller.size.height)):
+        scroller.scroll_to(y=y, animate=False)
+        await pilot.pause()
+    deadline = time.monotonic() + timeout
+    last: list[str] | None = None
+    while True:
+        await pilot.pause()
+        now = _canvas(widget)
+        if (now and now == last) or time.monotonic() > deadline:
+            return now
+        last = now
+        await asyncio.sleep(0.05)
+
+
 async def _wait_idle(screen: Any) -> None:
     while screen.streaming:
         await asyncio.sleep(0.001)
@@ -207,8 +228,8 @@ async def run_case(size: int, turns: int, check: bool) -> HeadlessResult:
         if check:
             fresh = AssistantMessage(corpus.text)
             await screen.transcript.mount(fresh)
-            await pilot.pause()
-            a, b = _canvas(streamed), _canvas(fresh)
+            a = await _settled(pilot, screen.transcript, streamed)
+            b = await _settled(pilot, screen.transcript, fresh)
             result.exact = a == b
             if not result.exact:
                 Path("/tmp/canvas_streamed.txt").write_text("\n".join(a))
