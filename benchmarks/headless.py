@@ -24,7 +24,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,48 +37,20 @@ from benchmarks import procfs  # noqa: E402
 from benchmarks.corpus import make_reply  # noqa: E402
 from kimitui.chat.events import Finished, ProviderEvent, TextDelta, Usage  # noqa: E402
 from kimitui.config import Settings  # noqa: E402
-from kimitui.providers.base import ChatProvider, ModelInfo  # noqa: E402
+from kimitui.providers.base import ChatProvider  # noqa: E402
+from tests.scripted_provider import ScriptedProvider  # noqa: E402
 
 SIZE = (120, 40)
 BATCH = 300
 """Deltas per simulated network read (a 64 KiB SSE batch holds about 300)."""
 
 
-class ScriptedProvider:
-    """A `ChatProvider` that streams a fixed text, timing its first and last delta."""
-
-    def __init__(self, text: str, chunk: int = 4) -> None:
-        self.text = text
-        self.chunk = chunk
-        self.first = 0.0
-        self.last = 0.0
-
-    async def stream(
-        self,
-        messages: Sequence[dict[str, str]],
-        *,
-        model: str,
-        temperature: float | None = None,
-        stream: bool = True,
-    ) -> AsyncGenerator[ProviderEvent, None]:
-        """Yield the text in chunks, then usage and finish."""
-        text, size = self.text, self.chunk
-        self.first = time.perf_counter()
-        for count, start in enumerate(range(0, len(text), size), 1):
-            if start + size >= len(text):
-                self.last = time.perf_counter()
-            yield TextDelta(text[start : start + size])
-            if count % BATCH == 0:
-                await asyncio.sleep(0)
-        yield Usage(10, len(text) // 4, 10 + len(text) // 4)
-        yield Finished("stop", model)
-
-    async def list_models(self) -> list[ModelInfo]:
-        """None needed."""
-        return []
-
-    async def aclose(self) -> None:
-        """Nothing to close."""
+def _chunks(text: str, model: str, size: int = 4) -> Iterator[ProviderEvent]:
+    """``text`` as ``size``-character deltas, then usage and finish (made as they are taken)."""
+    for start in range(0, len(text), size):
+        yield TextDelta(text[start : start + size])
+    yield Usage(10, len(text) // 4, 10 + len(text) // 4)
+    yield Finished("stop", model)
 
 
 @dataclass
@@ -160,7 +132,9 @@ async def run_case(size: int, turns: int, check: bool) -> HeadlessResult:
     from kimitui.ui.widgets.message import AssistantMessage
 
     corpus = make_reply(size)
-    provider = ScriptedProvider(corpus.text)
+    provider = ScriptedProvider(
+        [lambda request: _chunks(corpus.text, request.model)], yield_every=BATCH
+    )
 
     def make_provider(settings: Settings) -> ChatProvider:
         return provider
@@ -210,8 +184,8 @@ async def run_case(size: int, turns: int, check: bool) -> HeadlessResult:
         await pilot.pause()
         done = time.perf_counter()
         result.cpu = time.process_time() - cpu0
-        result.wall = done - provider.first
-        result.lag = done - provider.last
+        result.wall = done - provider.started_at
+        result.lag = done - provider.last_text_at
         result.rss_mb = procfs.self_rss_kb() / 1024
         replies = [r for r in screen.transcript.query(AssistantMessage)]
         streamed = replies[-1]

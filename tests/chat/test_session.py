@@ -7,20 +7,12 @@ rules are exercised end to end over real HTTP in ``tests/providers``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 
 import pytest
 
 from kimitui.chat.conversation import Conversation, MessageState
-from kimitui.chat.events import (
-    Finished,
-    ModelSwitched,
-    ProviderEvent,
-    Retrying,
-    StreamEvent,
-    TextDelta,
-)
+from kimitui.chat.events import ModelSwitched, Retrying, StreamEvent, TextDelta
 from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.errors import (
     AuthError,
@@ -30,53 +22,7 @@ from kimitui.errors import (
     RateLimited,
     StreamIncomplete,
 )
-from kimitui.providers.base import ModelInfo
-
-Step = list[ProviderEvent] | Exception
-
-
-@dataclass
-class ScriptedProvider:
-    """Answers each request with the next scripted list of events or error."""
-
-    script: list[Step]
-    requests: list[tuple[list[dict[str, str]], str]] = field(default_factory=list)
-    gate: asyncio.Event | None = None
-    closed: int = 0
-
-    async def stream(
-        self,
-        messages: Sequence[dict[str, str]],
-        *,
-        model: str,
-        temperature: float | None = None,
-        stream: bool = True,
-    ) -> AsyncGenerator[ProviderEvent, None]:
-        self.requests.append(([dict(m) for m in messages], model))
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        try:
-            for index, event in enumerate(step):
-                if index == 1 and self.gate is not None:
-                    await self.gate.wait()
-                yield event
-        finally:
-            self.closed += 1
-
-    async def list_models(self) -> list[ModelInfo]:
-        return []
-
-    async def aclose(self) -> None:
-        pass
-
-
-def reply(text: str, model: str = "m") -> list[ProviderEvent]:
-    return [
-        TextDelta(text[: len(text) // 2]),
-        TextDelta(text[len(text) // 2 :]),
-        Finished("stop", model),
-    ]
+from tests.scripted_provider import ScriptedProvider, Step, reply
 
 
 async def collect(events: AsyncIterator[StreamEvent]) -> list[StreamEvent]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -12,7 +11,8 @@ from kimitui.chat.events import ProviderEvent, TextDelta
 from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.errors import AuthError, ContextOverflow, StreamIncomplete
 from kimitui.store import ConversationStore, StoreError
-from tests.store.helpers import ScriptedProvider, conversation, reply, shape
+from tests.scripted_provider import Request, ScriptedProvider, reply
+from tests.store.helpers import conversation, shape
 
 
 async def drain(session: ChatSession, text: str) -> None:
@@ -52,22 +52,13 @@ async def test_the_user_message_is_saved_before_the_request_is_sent(
 ) -> None:
     seen_in_db: list[list[tuple[str, str, MessageState]]] = []
 
-    class Peeking(ScriptedProvider):
-        async def stream(
-            self,
-            messages: Sequence[dict[str, str]],
-            *,
-            model: str,
-            temperature: float | None = None,
-            stream: bool = True,
-        ) -> AsyncIterator[ProviderEvent]:
-            latest = store.latest()
-            assert latest is not None
-            seen_in_db.append(shape(latest))
-            async for event in super().stream(messages, model=model):
-                yield event
+    def peek(request: Request) -> list[ProviderEvent]:
+        latest = store.latest()
+        assert latest is not None
+        seen_in_db.append(shape(latest))
+        return reply("ok")
 
-    session = new_session(store, Peeking([reply("ok")]))
+    session = new_session(store, ScriptedProvider([peek]))
     await drain(session, "remember me")
     # The empty reply row is written too, but loads as "cut off, nothing arrived": dropped,
     # with the question marked failed, exactly what a crash at that moment would leave.
@@ -83,7 +74,7 @@ async def test_continuing_a_loaded_conversation_sends_the_whole_history(
     assert resumed is not None and resumed.id == first.conversation.id
     provider = ScriptedProvider([reply("About 2 million.")])
     await drain(ChatSession(resumed, provider, recorder=store.recorder), "population?")
-    assert provider.requests[0] == [
+    assert provider.requests[0].messages == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "capital of France?"},
         {"role": "assistant", "content": "Paris."},
