@@ -6,7 +6,7 @@ import threading
 
 from rich.segment import Segment
 from textual.geometry import Region
-from textual.widgets import Label
+from textual.widget import Widget
 from textual.widgets.markdown import MarkdownFence
 
 from kimitui.ui.widgets.thinking import ThinkingBlock
@@ -53,14 +53,21 @@ async def test_reply_is_on_screen_before_the_stream_ends(
         assert not reply.has_class("-streaming")
 
 
-def _styles(label: Label) -> set[str]:
-    region = Region(0, 0, label.outer_size.width, label.outer_size.height)
-    return {
-        str(segment.style.color)
-        for strip in label.render_lines(region)
-        for segment in strip
-        if isinstance(segment, Segment) and segment.text.strip() and segment.style
-    }
+def _colours(widget: Widget, line_text: str) -> set[str]:
+    """The colours of the characters drawn on the lines of ``widget`` holding ``line_text``."""
+    colours: set[str] = set()
+    for node in [widget, *widget.query("*")]:
+        if node.children or not node.display or not node.outer_size.area:
+            continue
+        region = Region(0, 0, node.outer_size.width, node.outer_size.height)
+        for strip in node.render_lines(region):
+            if line_text in strip.text:
+                colours.update(
+                    str(segment.style.color)
+                    for segment in strip
+                    if isinstance(segment, Segment) and segment.text.strip() and segment.style
+                )
+    return colours
 
 
 async def test_finished_reply_has_highlighted_code_and_no_markdown_markers(
@@ -73,12 +80,12 @@ async def test_finished_reply_has_highlighted_code_and_no_markdown_markers(
         await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
         reply = replies(pilot)[0]
         assert reply.text == CODE_REPLY
-        fences = list(reply.query(MarkdownFence))
-        assert len(fences) == 1
-        assert fences[0].lexer == "python"
-        code = fences[0].query_one(Label)
+        # Finished and laid out, the reply is drawn from captured lines, not block widgets.
+        await wait_until(pilot, lambda: reply.is_frozen)
+        assert not reply.query(MarkdownFence)
         # Syntax highlighting: keywords, names and strings get different colours.
-        assert len(_styles(code)) >= 3, _styles(code)
+        code = "def squares(n: int) -> list[int]:"
+        assert len(_colours(reply, code)) >= 3, _colours(reply, code)
 
         text = widget_text(reply)
         assert "def squares(n: int) -> list[int]:" in text

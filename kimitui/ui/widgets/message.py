@@ -5,25 +5,30 @@ A reply's text is model output, so it only ever goes through ``Markdown``
 While it streams, finished blocks are committed once and only the unfinished
 tail is re-rendered (see ``AssistantMessage``); when it ends, one full parse
 of the tail puts every block, code fences especially, in its exact final form.
+Whatever is finished is then frozen: kept as rendered lines in one
+``FrozenMarkdown``, so the transcript holds a few widgets per message
+however long the conversation gets.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widget import Widget
+from textual.errors import NoWidget
 from textual.widgets import Label, Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
 from kimitui.chat.conversation import MessageState
 from kimitui.markdown_blocks import split_finished
 from kimitui.textsafe import defuse
+from kimitui.ui.widgets.capture import capture, is_ready, top_blocks
+from kimitui.ui.widgets.freezer import Freezer
+from kimitui.ui.widgets.frozen import FrozenMarkdown
 from kimitui.ui.widgets.thinking import ThinkingBlock
 
 STATE_LABELS = {
@@ -55,39 +60,63 @@ class AssistantMessage(Vertical):
     seconds apart, however fast they arrive. Once a run of blocks is finished
     (``split_finished``: a blank line outside a fence, not inside a list), it
     is rendered once, from its complete source, as its own ``Markdown``
-    widget, and the live ``Markdown`` (``body``) keeps only the unfinished
-    tail. So every render parses only the tail, and finishing re-parses only
-    the tail: the cost per delta no longer grows with the reply. (Textual's
-    ``MarkdownStream`` re-renders as fast as fragments arrive and each render
-    lays out the whole transcript; see benchmarks/README.md for the numbers.)
+    widget, and the live ``Markdown`` (the tail) keeps only the unfinished
+    rest. So every render parses only the tail, and finishing re-parses only
+    the tail: the cost per delta no longer grows with the reply.
+
+    Textual lays out every widget of the transcript on every refresh, so
+    block widgets are not kept either: as soon as a committed run has been
+    laid out, the app's ``Freezer`` captures its lines into ``frozen`` (one
+    ``FrozenMarkdown``) and removes its widgets; when the reply ends, the
+    tail follows. The margins where two documents meet are set to the
+    collapsed margin, so the result looks exactly like the whole text
+    rendered by one ``Markdown``. A reply given its text whole is rendered
+    at once and frozen the same way, or, if ``lazy``, goes straight into
+    ``frozen``, which renders it when it comes into view.
     """
 
     FLUSH_INTERVAL: ClassVar[float] = 0.05
     """Minimum seconds between two renders while streaming (20 a second)."""
 
-    def __init__(self, text: str = "", *, classes: str | None = None) -> None:
+    SHOWN_CHARS: ClassVar[int] = 4_000
+    """When more finished text than twice this arrives at once, only about this
+    much of its end is rendered (a screenful or more); the rest is far above
+    the end, out of view, and is rendered only if it is scrolled to."""
+
+    def __init__(self, text: str = "", *, lazy: bool = False, classes: str | None = None) -> None:
         """Create a reply, empty unless ``text`` is given (a greeting or a saved reply).
 
         Args:
             text: Markdown to show from the start.
+            lazy: render ``text`` only once it comes into view (until then it
+                is blank lines of about its height), instead of at once. For
+                loading many replies: hundreds of replies rendered at once
+                mount thousands of widgets.
             classes: extra CSS classes.
         """
         super().__init__(classes=classes)
         self._parts: list[str] = [defuse(text)]
-        self.body = Markdown(self._parts[0])
-        """The live answer: the whole text when not streaming, the unfinished tail while it is."""
+        lazy = lazy and bool(text)
+        self.frozen = FrozenMarkdown(self._parts[0] if lazy else "")
+        """The finished part of the answer, as rendered lines; all of it once finished."""
+        self._tail_view: Markdown | None = None if lazy else Markdown(self._parts[0])
         self.thinking: ThinkingBlock | None = None
         """The reasoning block, once reasoning has arrived."""
         self.state_label = Label("", classes="state-label", markup=False)
         """Says why the reply is marked (waiting, interrupted, incomplete)."""
         self.state_label.display = False
-        self._tail = self._parts[0]
-        self._committed_chars = 0
+        self._tail = "" if lazy else self._parts[0]
+        self._committed_chars = len(self._parts[0]) if lazy else 0
         self._pending: list[str] = []
-        self._bottoms: dict[Markdown, int] = {}
+        self._committed: list[Markdown] = []
+        # A streamed tail is final once finish() has rendered it whole.
+        self._final = bool(text)
+        self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
+        self._abandoned = False
+        self._streamed = False
 
     @property
     def text(self) -> str:
@@ -96,15 +125,33 @@ class AssistantMessage(Vertical):
             self._parts[:] = ["".join(self._parts)]
         return self._parts[0]
 
+    @property
+    def body(self) -> Markdown | FrozenMarkdown:
+        """The answer's last part: the live tail while streaming, ``frozen`` once frozen.
+
+        Either way ``body.source`` is the Markdown it shows: the unfinished
+        tail while streaming, the whole answer once the reply is frozen.
+        """
+        return self.frozen if self._tail_view is None else self._tail_view
+
+    @property
+    def is_frozen(self) -> bool:
+        """Whether the whole answer is in ``frozen`` (shortly after it is final and laid out)."""
+        return self._tail_view is None and not self._committed
+
     def compose(self) -> ComposeResult:
         """The answer and the (hidden until needed) state label."""
-        yield self.body
+        yield self.frozen
+        if self._tail_view is not None:
+            yield self._tail_view
         yield self.state_label
 
     def on_mount(self) -> None:
         """A reply that starts empty says it is waiting, until text arrives."""
         if self.has_class("-streaming") and not self.text:
             self._label(MessageState.STREAMING)
+        if self._final:
+            self._schedule_freeze()
 
     async def write(self, fragment: str) -> None:
         """Append a piece of the answer; it is on screen within ``FLUSH_INTERVAL``."""
@@ -112,6 +159,10 @@ class AssistantMessage(Vertical):
             self._label(None)
         if self.thinking is not None and self.thinking.has_class("-streaming"):
             await self.thinking.finish(collapse=True)
+        self._final = False
+        self._streamed = True
+        if self._tail_view is None:
+            await self._reopen()
         fragment = defuse(fragment)
         self._parts.append(fragment)
         self._pending.append(fragment)
@@ -128,7 +179,7 @@ class AssistantMessage(Vertical):
             self._label(None)
         if self.thinking is None:
             self.thinking = ThinkingBlock()
-            await self.mount(self.thinking, before=self._first_answer_widget())
+            await self.mount(self.thinking, before=self.frozen)
         self.add_class("-streaming")
         await self.thinking.write(fragment)
 
@@ -142,19 +193,25 @@ class AssistantMessage(Vertical):
             await self.thinking.finish(collapse=bool(self.text))
         await self._stop_flusher()
         self._pending.clear()
-        # Committed runs were rendered from their complete source and are
-        # exact already; one full parse of the tail makes the rest exact.
-        await self._show_tail(self.text[self._committed_chars :], final=True)
+        if not self._final:
+            # Committed runs were rendered from their complete source and are
+            # exact already; one full parse of the tail makes the rest exact.
+            await self._show_tail(self.text[self._committed_chars :], final=True)
+            self._final = True
         self.remove_class("-streaming")
         self.set_class(state is MessageState.INTERRUPTED, "-interrupted")
         self.set_class(state is MessageState.INCOMPLETE, "-incomplete")
         self._label(state)
+        # The final form is on screen already, so the reply is done; freezing
+        # it, once laid out, changes no cell.
+        self._schedule_freeze()
 
     async def abandon(self) -> None:
         """Stop streaming without rendering (the reply is being thrown away)."""
         if self.thinking is not None:
             await self.thinking.abandon()
         await self._stop_flusher()
+        self._abandoned = True
 
     async def _flush_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -175,40 +232,133 @@ class AssistantMessage(Vertical):
                     await asyncio.wait_for(self._stop.wait(), wait)
 
     async def _show_tail(self, tail: str, *, final: bool, appended: str | None = None) -> None:
-        """Commit the finished runs of ``tail`` and show the rest in ``body``."""
-        finished, rest = split_finished(tail)
+        """Commit the finished runs of ``tail`` and show the rest in the live tail."""
+        async with self._lock:
+            view = self._tail_view
+            assert view is not None, "the tail is only frozen once final"
+            finished, rest = split_finished(tail)
+            behind, finished = _split_behind(finished, self.SHOWN_CHARS)
+            if behind:
+                await self._defer(behind)
+            if finished:
+                committed = Markdown(finished, classes="-committed")
+                await self.mount(committed, before=view)
+                self._committed.append(committed)
+                self._committed_chars += len(finished)
+            if finished or final or appended is None:
+                await view.update(rest)
+            else:
+                await view.append(appended)
+            self._tail = rest
+            self._join_margins()
         if finished:
-            await self.mount(Markdown(finished, classes="-committed"), before=self.body)
-            self._committed_chars += len(finished)
-        if finished or final or appended is None:
-            await self.body.update(rest)
-        else:
-            await self.body.append(appended)
-        self._tail = rest
-        self._join_margins()
+            self._schedule_freeze()
+
+    async def _defer(self, source: str) -> None:
+        """Put ``source``, after the committed runs not frozen yet, into ``frozen`` unrendered.
+
+        Called with the lock held, when text arrives faster than it can be
+        rendered: it is far above the end, out of view, and rendered only
+        if it is scrolled to. The committed runs go too, so that ``frozen``
+        keeps the text in order (their widgets' work is thrown away).
+        """
+        stale, self._committed = self._committed, []
+        self.frozen.extend_source("".join(document.source for document in stale) + source)
+        self._committed_chars += len(source)
+        if stale:
+            await self.remove_children(stale)
+
+    async def _reopen(self) -> None:
+        """Give a frozen reply a live tail again, for more text to stream into."""
+        async with self._lock:
+            if self._tail_view is None:
+                self._tail_view = Markdown()
+                await self.mount(self._tail_view, after=self.frozen)
+                self._tail = ""
+                self._committed_chars = len(self.text)
+                self._join_margins()
+
+    def freezable(self) -> list[Markdown]:
+        """The documents that may be frozen, in order: committed runs, then a final tail."""
+        if self._abandoned:
+            return []
+        if self._final and self._tail_view is not None:
+            return [*self._committed, self._tail_view]
+        return list(self._committed)
+
+    async def freeze(self, documents: list[Markdown]) -> None:
+        """Capture laid-out ``documents`` (a prefix of ``freezable()``) into ``frozen``.
+
+        Their widgets are removed; the caller batches the screen update, so
+        the lines appear as the widgets go, not a frame apart.
+        """
+        async with self._lock:
+            theme = self.app.theme
+            done: list[Markdown] = []
+            # Re-checked under the lock: the tail may have been re-rendered meanwhile.
+            # A streamed reply is kept whole: it was just read, or is about to be
+            # (scrolling back up through it must not wait). Of text given whole
+            # (a saved chat), lines off screen are only counted, and drawn if
+            # scrolled to.
+            keep = None if self._streamed else self.screen.region
+            for document, expected in zip(self.freezable(), documents, strict=False):
+                if document is not expected or not is_ready(document):
+                    break
+                try:
+                    rendering = capture(document, theme, keep=keep)
+                except NoWidget:
+                    break  # Not placed after all (a layout is due): next pass.
+                self.frozen.append(document.source, rendering)
+                done.append(document)
+            if not done:
+                return
+            for document in done:
+                if document is self._tail_view:
+                    self._tail_view = None
+                    self._tail = ""
+                    self._committed_chars = len(self.text)
+                else:
+                    self._committed.remove(document)
+            self._keep_thinking_first()
+            self._join_margins()
+            await self.remove_children(done)
+
+    def _schedule_freeze(self) -> None:
+        """Have the app's freezer freeze what can be frozen, once it is laid out."""
+        if self.freezable():
+            Freezer.get(self.app).request(self)
+
+    def _keep_thinking_first(self) -> None:
+        """Keep the reasoning above the answer, even if it was mounted "before body"."""
+        thinking = self.thinking
+        if (
+            thinking is not None
+            and thinking.parent is self
+            and self.children.index(thinking) > self.children.index(self.frozen)
+        ):
+            self.move_child(thinking, before=self.frozen)
 
     def _join_margins(self) -> None:
-        """Give the gap between consecutive Markdown widgets the collapsed margin.
+        """Give the gap between consecutive documents the collapsed margin.
 
         Inside one ``Markdown`` the vertical margins of neighbouring blocks
         collapse to the larger one; across two widgets they would add up, and
         the streamed reply would not look like the same text rendered at once.
+        So each document but the last drops its last block's bottom margin,
+        and the next one's first block gets the larger of the two.
         """
-        documents = [child for child in self.children if isinstance(child, Markdown)]
-        for upper, lower in itertools.pairwise(documents):
-            above = [c for c in upper.children if isinstance(c, MarkdownBlock)]
-            below = [c for c in lower.children if isinstance(c, MarkdownBlock)]
-            if not above or not below:
-                continue
-            last, first = above[-1], below[0]
-            if upper not in self._bottoms:
-                self._bottoms[upper] = last.styles.margin.bottom
-                top, right, _, left = last.styles.margin
-                last.styles.margin = (top, right, 0, left)
-            gap = max(self._bottoms[upper], first.styles.margin.top)
-            top, right, bottom, left = first.styles.margin
-            if top != gap:
-                first.styles.margin = (gap, right, bottom, left)
+        live = [*self._committed, *([self._tail_view] if self._tail_view is not None else [])]
+        documents = [document for document in live if top_blocks(document)]
+        self.frozen.trailing_margin = not documents
+        above = self.frozen.bottom_margin if self.frozen.has_blocks else None
+        for index, document in enumerate(documents):
+            blocks = top_blocks(document)
+            first, last = blocks[0], blocks[-1]
+            top = first.styles.base.margin.top
+            _set_margin(first, top=top if above is None else max(above, top))
+            bottom = last.styles.base.margin.bottom
+            _set_margin(last, bottom=bottom if index == len(documents) - 1 else 0)
+            above = bottom
 
     async def _stop_flusher(self) -> None:
         if self._flusher is not None:
@@ -217,11 +367,35 @@ class AssistantMessage(Vertical):
             self._wake.set()
             await flusher
 
-    def _first_answer_widget(self) -> Widget:
-        committed = [child for child in self.children if isinstance(child, Markdown)]
-        return committed[0] if committed else self.body
-
     def _label(self, state: MessageState | None) -> None:
         text = STATE_LABELS.get(state, "") if state is not None else ""
         self.state_label.update(Content(text))
         self.state_label.display = bool(text)
+
+
+def _split_behind(finished: str, keep: int) -> tuple[str, str]:
+    """``finished`` cut into (the runs before its last ``keep`` characters or so, the rest).
+
+    Nothing is cut off unless ``finished`` is over ``2 * keep`` long. The cut
+    is where a block ends (see ``split_finished``), so both parts render as
+    they would inside the whole.
+    """
+    if len(finished) <= 2 * keep:
+        return "", finished
+    # Whole lines: whether a blank line ends a block depends on the next one.
+    end = finished.find("\n", len(finished) - keep) + 1
+    behind, _ = split_finished(finished[:end])
+    return behind, finished[len(behind) :]
+
+
+def _set_margin(block: MarkdownBlock, *, top: int | None = None, bottom: int | None = None) -> None:
+    """Set a vertical margin of ``block`` if it changes (every change costs a layout)."""
+    current = block.styles.margin
+    margin = (
+        current.top if top is None else top,
+        current.right,
+        current.bottom if bottom is None else bottom,
+        current.left,
+    )
+    if margin != tuple(current):
+        block.styles.margin = margin
