@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from rich.segment import Segment
 from textual.geometry import Offset, Region
 from textual.pilot import Pilot
@@ -17,6 +18,7 @@ from textual.selection import Selection
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from kimitui.ui.widgets.freezer import Freezer
 from kimitui.ui.widgets.frozen import FrozenMarkdown, split_runs
 from kimitui.ui.widgets.message import AssistantMessage, UserMessage
 from tests.fakeserver import FakeMoonshot, Reply
@@ -270,3 +272,55 @@ def test_text_is_cut_into_runs_only_between_finished_blocks() -> None:
     # A loose list and a fence with a blank line stay whole.
     assert any("- a\n\n- b\n\n" in run for run in runs)
     assert any("```\ncode\n\nmore\n```" in run for run in runs)
+
+
+async def test_runs_that_make_no_blocks_are_frozen_and_freezing_then_stops(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    # An HTML comment renders nothing: it must not hold up the runs after it.
+    text = "<!-- a note -->\n\nHello there.\n\n<br>\n\n## After\n\nDone."
+    gate = threading.Event()
+    server.enqueue(Reply(text=text, chunk_size=5, gate_after=text.index("llo"), gate=gate))
+    app = make_app()
+    async with app.run_test(size=TALL) as pilot:
+        await pilot.press(*"hi", "enter")
+        # The comment alone is a finished run: it is frozen (as nothing) mid-stream.
+        await wait_until(pilot, lambda: "a note" in replies(pilot)[0].frozen.source)
+        gate.set()
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        [reply] = replies(pilot)
+        await settled(pilot, reply)
+        assert reply.frozen.source == text
+        assert "Hello there." in "\n".join(text_of(rows(pilot, reply)))
+        # Nothing is left to freeze, so nothing keeps polling.
+        await wait_until(pilot, lambda: not Freezer.get(app).running)
+
+
+async def test_replies_removed_while_they_are_being_frozen_leave_the_app_running(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        transcript = chat_screen(pilot).transcript
+        freeze = AssistantMessage.freeze
+        cleared = False
+
+        async def freeze_then_clear(reply: AssistantMessage, documents: list[Markdown]) -> None:
+            # As if the user started a new chat while a saved one was being frozen.
+            nonlocal cleared
+            await freeze(reply, documents)
+            if not cleared:
+                cleared = True
+                await transcript.clear()
+
+        saved = [AssistantMessage(f"Reply {index}\n\n# Heading\n\nEnd.") for index in range(20)]
+        with_patch = pytest.MonkeyPatch.context()
+        with with_patch as patch:
+            patch.setattr(AssistantMessage, "freeze", freeze_then_clear)
+            await transcript.mount_all(saved)
+            await wait_until(pilot, lambda: cleared)
+            await wait_until(pilot, lambda: not Freezer.get(app).running)
+        assert app.is_running and app.return_code is None
+        assert not replies(pilot)
+        await pilot.press(*"ok")
+        assert chat_screen(pilot).prompt.text == "ok"

@@ -127,11 +127,11 @@ def is_laid_out(root: Widget) -> bool:
 def is_ready(document: Markdown) -> bool:
     """Whether ``document`` has its blocks and is laid out: it can be captured.
 
-    A ``Markdown`` mounts its blocks after it is mounted itself, and can be
-    laid out, empty, in between.
+    A ``Markdown`` mounts its blocks while it is being mounted itself (its
+    mount handler awaits them), so once mounted it has them all, or none if
+    its source makes no blocks (blank, an HTML comment, link definitions).
     """
-    has_blocks = bool(top_blocks(document)) or not document.source.strip()
-    return document.is_mounted and has_blocks and is_laid_out(document)
+    return document.is_mounted and is_laid_out(document)
 
 
 def unsettled_container(root: Widget) -> Widget | None:
@@ -276,7 +276,10 @@ async def stage(host: Widget, source: str, theme: str) -> Rendering | None:
     try:
         if not await wait_for_layout(document):
             return None
-        return capture(document, theme)
+        try:
+            return capture(document, theme)
+        except NoWidget:
+            return None  # Moved out of the layout meanwhile (its host is going).
     finally:
         if document.is_attached:
             await document.remove()

@@ -20,9 +20,19 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Markdown
 
-from kimitui.ui.widgets.capture import LAYOUT_POLL, is_ready, unsettled_container
+from kimitui.ui.widgets.capture import (
+    LAYOUT_POLL,
+    UNSETTLED_LIMIT,
+    is_ready,
+    unsettled_container,
+)
 
 __all__ = ["Freezable", "Freezer"]
+
+MIN_PASS_INTERVAL = 1 / 60
+"""Seconds at least between two passes."""
+IDLE_PASSES = 600
+"""Passes over a shown screen in a row with nothing ready (10 s or more) before giving up."""
 
 
 class Freezable(Protocol):
@@ -59,6 +69,7 @@ class Freezer:
         self._app = app
         self._owners: dict[Freezable, None] = {}
         self._sizes: weakref.WeakKeyDictionary[Markdown, Size] = weakref.WeakKeyDictionary()
+        self._unsettled: weakref.WeakKeyDictionary[Markdown, int] = weakref.WeakKeyDictionary()
         self._running = False
 
     @classmethod
@@ -68,23 +79,41 @@ class Freezer:
             freezer = cls._instances[app] = cls(app)
         return freezer
 
+    @property
+    def running(self) -> bool:
+        """Whether a freezing pass is due (some owner has documents left to freeze)."""
+        return self._running
+
     def request(self, owner: Freezable) -> None:
         """Freeze ``owner``'s documents as soon as they are ready."""
         self._owners[owner] = None
         if not self._running:
             self._running = True
-            self._app.run_worker(self._run(), group="freezer", description="Freeze replies")
+            # Freezing only saves work: a failure leaves block widgets, which
+            # look the same, and must never close the app.
+            self._app.run_worker(
+                self._run(), group="freezer", description="Freeze replies", exit_on_error=False
+            )
 
     async def _run(self) -> None:
+        idle = 0
         try:
-            while owners := [owner for owner in self._owners if owner.is_attached]:
-                await self._next_refresh(owners[0])
-                await self._pass()
+            while idle < IDLE_PASSES and (
+                owners := [owner for owner in self._owners if owner.is_attached]
+            ):
+                shown = await self._next_refresh(owners[0])
+                froze = await self._pass()
+                # Only passes over a screen being laid out can tell that nothing
+                # is getting ready; give up after many (the widgets stay as they are).
+                idle = 0 if froze or not shown else idle + 1
+                # An idle screen runs refresh callbacks at once: pace the passes.
+                await asyncio.sleep(MIN_PASS_INTERVAL)
         finally:
             self._running = False
             self._owners.clear()
 
-    async def _next_refresh(self, owner: Freezable) -> None:
+    async def _next_refresh(self, owner: Freezable) -> bool:
+        """Wait for the next refresh of ``owner``'s screen; ``False`` if it is not shown."""
         assert isinstance(owner, Widget)
         refreshed = asyncio.Event()
         if owner.call_after_refresh(refreshed.set):
@@ -94,9 +123,14 @@ class Freezer:
         if not owner.is_attached or not owner.screen.is_current:
             # A background screen is not laid out; its callbacks run at once.
             await asyncio.sleep(LAYOUT_POLL)
+            return False
+        return True
 
-    async def _pass(self) -> None:
-        """Freeze what is ready, everywhere, in one batch (one layout after it)."""
+    async def _pass(self) -> bool:
+        """Freeze what is ready, everywhere, in one batch (one layout after it).
+
+        Returns whether anything was ready.
+        """
         ready: list[tuple[Freezable, list[Markdown]]] = []
         for owner in list(self._owners):
             documents = owner.freezable() if owner.is_attached else []
@@ -107,12 +141,13 @@ class Freezer:
             if prefix:
                 ready.append((owner, prefix))
         if not ready:
-            return
+            return False
         # All of it in one batch, however long it takes: every refresh between
         # two parts would lay out all the block widgets still waiting.
         with self._app.batch_update():
             for owner, documents in ready:
                 await owner.freeze(documents)
+        return True
 
     def _ready_prefix(self, documents: list[Markdown]) -> list[Markdown]:
         """The leading documents that are laid out, settled and the same size as last pass."""
@@ -128,8 +163,10 @@ class Freezer:
                 blocked = True
                 continue
             container = unsettled_container(document)
-            if container is not None:
+            unsettled = self._unsettled.get(document, 0)
+            if container is not None and unsettled < UNSETTLED_LIMIT:
                 container.refresh(layout=True)
+                self._unsettled[document] = unsettled + 1
                 blocked = True
                 continue
             prefix.append(document)

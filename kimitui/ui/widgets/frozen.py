@@ -28,6 +28,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.app import App
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -97,6 +98,9 @@ class FrozenMarkdown(Widget):
         height: auto;
     }
     """
+
+    class Rendered(Message):
+        """Pieces that had no lines, or stale ones, have been rendered."""
 
     RUN_CHARS: ClassVar[int] = 6_000
     """Text given whole is cut into runs of about this size, rendered as they are seen."""
@@ -333,6 +337,8 @@ class FrozenMarkdown(Widget):
             self._pieces[start:end] = [_Piece(source, rendering)]
             self._wanted.difference_update(pieces)
             self._changed()
+            # Its margins are known now: a document after this one may need them.
+            self.post_message(self.Rendered())
         return True
 
 
@@ -387,7 +393,10 @@ class _Restager:
         self._waiting.add(widget)
         if not self._running:
             self._running = True
-            self._app.run_worker(self._run(), group="frozen-markdown", description="Render")
+            # A failure leaves lines blank or stale, and must never close the app.
+            self._app.run_worker(
+                self._run(), group="frozen-markdown", description="Render", exit_on_error=False
+            )
 
     async def _run(self) -> None:
         try:

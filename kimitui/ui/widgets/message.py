@@ -153,16 +153,20 @@ class AssistantMessage(Vertical):
         if self._final:
             self._schedule_freeze()
 
+    def on_frozen_markdown_rendered(self, event: FrozenMarkdown.Rendered) -> None:
+        """Join the live documents to the frozen part's last margin, now that it is known."""
+        event.stop()
+        self._join_margins()
+
     async def write(self, fragment: str) -> None:
         """Append a piece of the answer; it is on screen within ``FLUSH_INTERVAL``."""
         if self.state_label.display:
             self._label(None)
         if self.thinking is not None and self.thinking.has_class("-streaming"):
             await self.thinking.finish(collapse=True)
-        self._final = False
+        if self._final:
+            raise RuntimeError("a reply takes no more text once it has its final form")
         self._streamed = True
-        if self._tail_view is None:
-            await self._reopen()
         fragment = defuse(fragment)
         self._parts.append(fragment)
         self._pending.append(fragment)
@@ -268,16 +272,6 @@ class AssistantMessage(Vertical):
         if stale:
             await self.remove_children(stale)
 
-    async def _reopen(self) -> None:
-        """Give a frozen reply a live tail again, for more text to stream into."""
-        async with self._lock:
-            if self._tail_view is None:
-                self._tail_view = Markdown()
-                await self.mount(self._tail_view, after=self.frozen)
-                self._tail = ""
-                self._committed_chars = len(self.text)
-                self._join_margins()
-
     def freezable(self) -> list[Markdown]:
         """The documents that may be frozen, in order: committed runs, then a final tail."""
         if self._abandoned:
@@ -292,6 +286,10 @@ class AssistantMessage(Vertical):
         Their widgets are removed; the caller batches the screen update, so
         the lines appear as the widgets go, not a frame apart.
         """
+        if self._lock.locked() or not self.is_attached:
+            # Being rendered (the next pass comes back), or gone: nothing to wait for,
+            # and waiting would hold the caller's batch, so the whole screen, meanwhile.
+            return
         async with self._lock:
             theme = self.app.theme
             done: list[Markdown] = []
