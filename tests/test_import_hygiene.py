@@ -66,6 +66,22 @@ def test_ui_does_not_load_the_sdk() -> None:
     assert "openai" not in loaded
 
 
+def test_ui_start_up_loads_only_what_the_first_screen_shows() -> None:
+    # An empty chat shows no message, so Markdown (markdown-it, Pygments) loads
+    # after the first frame, as do the screens only opened later.
+    loaded = modules_loaded_by("import kimitui.ui.app")
+    assert "kimitui.ui.screens.chat" in loaded
+    later = {
+        "markdown_it",
+        "pygments",
+        "kimitui.ui.widgets.message",
+        "kimitui.ui.screens.history",
+        "kimitui.ui.screens.model_picker",
+        "kimitui.store.export",
+    }
+    assert sorted(later & loaded) == []
+
+
 def test_only_the_ui_imports_textual() -> None:
     outside = sorted(
         str(path.relative_to(PACKAGE))

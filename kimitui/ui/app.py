@@ -2,22 +2,24 @@
 
 ``KimiApp`` does no IO and holds no chat logic. It applies the user's keymap,
 opens the API key screen when there is no key (then the chat once one is
-saved) and builds the provider lazily, the first time a message is sent, so
-the first frame never waits for the SDK or the network. The conversation
-store comes from the CLI (which also closes it): the app hands it to the
-chat, shows why saving is off or has stopped, and adds the history and export
-commands to the palette.
+saved) and builds the provider once the first frame is on screen: in a
+thread, together with the reply widgets' imports, so neither the first frame
+nor the first message waits for the SDK (and no request is made until a
+message is sent). The conversation store comes from the CLI (which also
+closes it): the app hands it to the chat, shows why saving is off or has
+stopped, and adds the history and export commands to the palette.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -27,13 +29,19 @@ from kimitui.chat.conversation import Conversation
 from kimitui.config import Settings
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
-from kimitui.store.export import Format
 from kimitui.ui.commands import PersonaCommands
 from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
+if TYPE_CHECKING:
+    # A type only: the export code loads when a conversation is first exported.
+    from kimitui.store.export import Format
+
 ProviderFactory = Callable[[Settings], ChatProvider]
-"""Builds the chat provider from settings (the CLI passes the Moonshot one)."""
+"""Builds the chat provider from settings (the CLI passes the Moonshot one).
+
+Called in a background thread after the first frame; once per app, unless it fails.
+"""
 
 EXPORT_FORMATS: tuple[tuple[Format, str], ...] = (("md", "Markdown"), ("json", "JSON"))
 """The palette's export commands: file format and its name."""
@@ -71,8 +79,8 @@ class KimiApp(App[None]):
 
         Args:
             settings: the resolved settings.
-            make_provider: builds the chat provider; called once, when the first
-                message is sent.
+            make_provider: builds the chat provider; called once, in a thread
+                after the first frame (or when a message needs it first).
             store: where conversations are saved; ``None`` saves nothing
                 (incognito, or the database could not be opened).
             resume: a saved conversation to show and continue.
@@ -87,6 +95,8 @@ class KimiApp(App[None]):
         """The conversation store, or ``None`` when nothing is saved."""
         self._make_provider = make_provider
         self._provider: ChatProvider | None = None
+        # The warm-up thread and a message sent meanwhile must not build two.
+        self._provider_lock = threading.Lock()
         self._resume = resume
         self._pick = pick
         self._start_up_notes: list[tuple[str | None, SeverityLevel]] = [
@@ -106,6 +116,35 @@ class KimiApp(App[None]):
             self.push_screen(ApiKeyScreen(self.settings.config_file))
         else:
             self.push_screen(self._chat())
+
+    def on_ready(self, event: events.Ready) -> None:
+        """Get ready for the first message once the chat's first frame is on screen."""
+        if self.settings.api_key is None:
+            # The settings change when a key is saved; the chat that follows
+            # builds the provider when it first sends.
+            return
+        # Ready comes with the first layout: the empty default screen's, under
+        # the chat. Started now, the warm-up would hold the chat's first frame
+        # back (for 100-300 ms); after the chat's next refresh it is on screen.
+        self.call_after_refresh(self._start_warm_up)
+
+    def _start_warm_up(self) -> None:
+        # A daemon thread, not a thread worker: exit waits for workers' threads,
+        # so quitting at once would wait up to a second for the SDK import.
+        threading.Thread(target=self._warm_up, name="kimitui-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        """Import the reply widgets and build the provider, so Enter sends at once.
+
+        Both take most of a second (Markdown and Pygments; the ``openai`` SDK,
+        its models and an SSL context), which would otherwise be spent on the
+        event loop between the first Enter and its request.
+        """
+        import kimitui.ui.widgets.message  # noqa: F401
+
+        # A failure is reported when a message is sent: that builds it again.
+        with suppress(Exception):
+            self.provider()
 
     def _chat(self, notice: str | None = None) -> ChatScreen:
         """The chat screen, showing the conversation to resume (once) if there is one."""
@@ -151,10 +190,11 @@ class KimiApp(App[None]):
                 )
 
     def provider(self) -> ChatProvider:
-        """The chat provider, built on first use."""
-        if self._provider is None:
-            self._provider = self._make_provider(self.settings)
-        return self._provider
+        """The chat provider, built on first use (safe to call from any thread)."""
+        with self._provider_lock:
+            if self._provider is None:
+                self._provider = self._make_provider(self.settings)
+            return self._provider
 
     @on(ApiKeyScreen.KeySaved)
     def start_chat_with_key(self, event: ApiKeyScreen.KeySaved) -> None:

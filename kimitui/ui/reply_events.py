@@ -11,6 +11,8 @@ it every event its worker receives.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kimitui.chat.conversation import MessageState
 from kimitui.chat.events import (
     Finished,
@@ -21,10 +23,14 @@ from kimitui.chat.events import (
     TextDelta,
     Usage,
 )
-from kimitui.ui.widgets.message import AssistantMessage
 from kimitui.ui.widgets.retry_countdown import RetryCountdown
 from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    # Only a type here: the chat screen imports this module at start-up, and
+    # the reply widget (Markdown, Pygments) loads with the first message.
+    from kimitui.ui.widgets.message import AssistantMessage
 
 LENGTH_LIMIT = "The reply reached the length limit and was cut short."
 STOPPED_EARLY = "Stopped before Kimi replied."

@@ -5,9 +5,11 @@ renders the events as they arrive. Escape cancels the worker (the session
 keeps the partial reply, marked interrupted), ctrl+r resends a failed
 message, ctrl+n or a persona command starts a fresh conversation, and ctrl+o
 opens the history, from which a saved conversation is shown and continued.
-With a store, every session saves through the store's recorder. The provider
-is built only when the first message is sent, so nothing touches the
-network, or imports the SDK, before the first frame.
+With a store, every session saves through the store's recorder. The screen
+asks the app for the provider only when it sends, and nothing touches the
+network before the first frame. The history, import and model screens (and
+the export code) are imported when first used, not with the chat: none of
+them is on the first frame, and importing is most of the start-up time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from contextlib import aclosing
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import getters, on, work
 from textual.app import ComposeResult
@@ -33,16 +35,15 @@ from kimitui.errors import KimituiError, ModelNotFound, redact
 from kimitui.personas import Persona
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore, StoreError
-from kimitui.store.export import Format
-from kimitui.ui.exporting import export_to_file, import_file
 from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
-from kimitui.ui.screens.history import HistoryScreen
-from kimitui.ui.screens.import_file import ImportScreen
-from kimitui.ui.screens.model_picker import ModelPicker
 from kimitui.ui.widgets.prompt import PromptInput
 from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from kimitui.store.export import Format
+    from kimitui.ui.screens.history import HistoryScreen
 
 PLACEHOLDER = "Message Kimi · Enter to send · ctrl+j for a new line"
 
@@ -227,6 +228,8 @@ class ChatScreen(Screen[None]):
 
     def action_history(self) -> None:
         """Open the history; the conversation chosen there replaces this one."""
+        from kimitui.ui.screens.history import HistoryScreen
+
         history = HistoryScreen(self._store, current_id=self._conversation.id)
         self.app.push_screen(history, partial(self._history_closed, history))
 
@@ -242,6 +245,8 @@ class ChatScreen(Screen[None]):
 
     def action_import(self) -> None:
         """Ask for a JSON export, import it into the history and open it."""
+        from kimitui.ui.screens.import_file import ImportScreen
+
         self.app.push_screen(ImportScreen(), self._import_chosen)
 
     def _import_chosen(self, path: Path | None) -> None:
@@ -250,6 +255,8 @@ class ChatScreen(Screen[None]):
 
     @work(group="import", exit_on_error=False, description="Import a conversation")
     async def _import(self, path: Path) -> None:
+        from kimitui.ui.exporting import import_file
+
         try:
             conversation = await asyncio.to_thread(import_file, path, self._store)
         except (OSError, UnicodeDecodeError, ValueError, StoreError) as error:
@@ -260,6 +267,8 @@ class ChatScreen(Screen[None]):
 
     def action_pick_model(self) -> None:
         """Choose another model for this conversation from the server's list."""
+        from kimitui.ui.screens.model_picker import ModelPicker
+
         picker = ModelPicker(self._provider().list_models, self._conversation.model)
         self.app.push_screen(picker, self._model_chosen)
 
@@ -276,6 +285,8 @@ class ChatScreen(Screen[None]):
     @work(group="export", exit_on_error=False, description="Export the conversation")
     async def export_conversation(self, fmt: Format) -> None:
         """Write the conversation to a Markdown or JSON file in the current directory."""
+        from kimitui.ui.exporting import export_to_file
+
         conversation = self._conversation
         if not conversation.messages:
             self.notify("Nothing to export yet.", severity="warning", markup=False)

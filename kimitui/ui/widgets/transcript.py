@@ -1,16 +1,22 @@
 """The scrolling transcript: every message, reply and notice of one conversation.
 
 It is anchored: it follows new text at the bottom until the user scrolls
-away, and sending a new message anchors it again.
+away, and sending a new message anchors it again. The message widgets are
+imported when the first message is added: they bring in Markdown (its parser
+and Pygments), which a new, empty chat does not need for its first frame.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
-from kimitui.ui.widgets.message import AssistantMessage, UserMessage
 from kimitui.ui.widgets.notice import Notice, NoticeKind
+
+if TYPE_CHECKING:
+    from kimitui.ui.widgets.message import AssistantMessage, UserMessage
 
 
 class Transcript(VerticalScroll):
@@ -22,6 +28,8 @@ class Transcript(VerticalScroll):
 
     async def add_user(self, text: str) -> UserMessage:
         """Show a message the user sent, and follow the reply that comes next."""
+        from kimitui.ui.widgets.message import UserMessage
+
         message = UserMessage(text)
         await self.mount(message)
         self.anchor()
@@ -29,12 +37,16 @@ class Transcript(VerticalScroll):
 
     async def start_reply(self) -> AssistantMessage:
         """Add an empty reply for the worker to stream into."""
+        from kimitui.ui.widgets.message import AssistantMessage
+
         reply = AssistantMessage(classes="-streaming")
         await self.mount(reply)
         return reply
 
     async def add_greeting(self, text: str) -> AssistantMessage:
         """Show a persona's greeting, rendered like a reply (it is never sent)."""
+        from kimitui.ui.widgets.message import AssistantMessage
+
         greeting = AssistantMessage(text, classes="-greeting")
         await self.mount(greeting)
         return greeting
