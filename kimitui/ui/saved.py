@@ -15,9 +15,10 @@ from kimitui.chat.conversation import Conversation, MessageState
 from kimitui.config import Settings
 from kimitui.personas import Persona
 from kimitui.textsafe import defuse
-from kimitui.ui.widgets.message import AssistantMessage
-from kimitui.ui.widgets.thinking import ThinkingBlock
 from kimitui.ui.widgets.transcript import Transcript
+
+RENDERED_AT_ONCE = 10
+"""Messages at the end of a saved conversation whose replies are rendered as it opens."""
 
 NOT_SENT = "This message was not sent (its request failed)."
 NOT_SENT_RETRY = "This message was not sent (its request failed). Press ctrl+r to send it again."
@@ -59,7 +60,11 @@ def last_reply_model(conversation: Conversation) -> str:
 async def show_saved(transcript: Transcript, conversation: Conversation) -> None:
     """Add every message of ``conversation`` to ``transcript``, oldest first."""
     last_failed = conversation.last_failed_user_message()
-    for message in conversation.messages:
+    # The last messages fill the screen, so they are rendered at once; older
+    # replies are rendered only if they are scrolled to, so that a long
+    # history opens as fast as a short one.
+    lazy_before = len(conversation.messages) - RENDERED_AT_ONCE
+    for index, message in enumerate(conversation.messages):
         if message.role == "user":
             await transcript.add_user(message.content)
             if message.state is MessageState.FAILED:
@@ -70,21 +75,28 @@ async def show_saved(transcript: Transcript, conversation: Conversation) -> None
             if state is MessageState.STREAMING:
                 # Only a crash leaves one behind, and the store settles those on load.
                 state = MessageState.INCOMPLETE
-            await _add_reply(transcript, message.content, message.reasoning, state)
+            await _add_reply(
+                transcript, message.content, message.reasoning, state, lazy=index < lazy_before
+            )
     transcript.scroll_end(animate=False)
     transcript.anchor()
 
 
 async def _add_reply(
-    transcript: Transcript, content: str, reasoning: str, state: MessageState
+    transcript: Transcript, content: str, reasoning: str, state: MessageState, *, lazy: bool
 ) -> None:
-    # Given its text up front, the reply renders it with one full parse when mounted.
-    reply = AssistantMessage(content)
+    # Imported here, not at the top: the chat screen imports this module at
+    # start-up, and these widgets bring in Markdown, which a new chat's first
+    # frame does not need.
+    from kimitui.ui.widgets.message import AssistantMessage
+    from kimitui.ui.widgets.thinking import ThinkingBlock
+
+    reply = AssistantMessage(content, lazy=lazy)
     await transcript.add(reply)
     if reasoning:
         thinking = ThinkingBlock()
         reply.thinking = thinking
-        await reply.mount(thinking, before=reply.body)
+        await reply.mount(thinking, before=reply.frozen)
         thinking.text = defuse(reasoning)
         await thinking.body.update(thinking.text)
         await thinking.finish(collapse=bool(content))

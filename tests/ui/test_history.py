@@ -509,3 +509,30 @@ async def test_exporting_an_empty_conversation_says_there_is_nothing_yet(
         await wait_until(pilot, lambda: bool(notes))
     assert notes[0].message == "Nothing to export yet."
     assert not list(Path.cwd().iterdir())
+
+
+async def test_a_long_saved_conversation_renders_only_what_is_shown(
+    make_app: MakeStoreApp, store: ConversationStore
+) -> None:
+    turns = [
+        message
+        for index in range(40)
+        for message in (
+            ("user", f"Question {index}"),
+            ("assistant", f"## Answer {index}\n\nSee `item_{index}`.\n\n- one\n- two"),
+        )
+    ]
+    conversation_id = save_conversation(store, *turns, day=7)  # type: ignore[arg-type]
+    app = make_app(resume=store.load(conversation_id))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(replies(pilot)) == 40)
+        # The last replies are on screen, rendered.
+        await wait_until(pilot, lambda: "item_39" in screen_text(pilot))
+        assert "Answer 39" in screen_text(pilot)
+        first = replies(pilot)[0]
+        assert first.text == "## Answer 0\n\nSee `item_0`.\n\n- one\n- two"
+        # Scrolled to, an old reply is rendered.
+        chat_screen(pilot).transcript.scroll_home(animate=False)
+        await wait_until(pilot, lambda: "item_0" in screen_text(pilot))
+        assert "Question 0" in screen_text(pilot) and "Answer 0" in screen_text(pilot)
+        assert first.frozen.is_rendered

@@ -317,7 +317,6 @@ class AssistantMessage(Vertical):
                     self._committed_chars = len(self.text)
                 else:
                     self._committed.remove(document)
-            self._keep_thinking_first()
             self._join_margins()
             await self.remove_children(done)
 
@@ -325,16 +324,6 @@ class AssistantMessage(Vertical):
         """Have the app's freezer freeze what can be frozen, once it is laid out."""
         if self.freezable():
             Freezer.get(self.app).request(self)
-
-    def _keep_thinking_first(self) -> None:
-        """Keep the reasoning above the answer, even if it was mounted "before body"."""
-        thinking = self.thinking
-        if (
-            thinking is not None
-            and thinking.parent is self
-            and self.children.index(thinking) > self.children.index(self.frozen)
-        ):
-            self.move_child(thinking, before=self.frozen)
 
     def _join_margins(self) -> None:
         """Give the gap between consecutive documents the collapsed margin.
