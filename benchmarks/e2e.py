@@ -76,8 +76,15 @@ def clients() -> dict[str, Client]:
 
 
 def client_env(server: BenchServer, home: str) -> dict[str, str]:
-    """A clean environment: the fake server, a private home, no proxies."""
+    """A clean environment: the fake server, a private home, no proxies.
+
+    Bytecode is written and reused, as in an installed copy: the tmux server
+    would otherwise pass on a ``PYTHONDONTWRITEBYTECODE`` of the shell running
+    the benchmark, and every launch would compile kimitui from source (while
+    Textual and the SDK load compiled, from the virtual environment).
+    """
     env = {
+        "PYTHONDONTWRITEBYTECODE": "",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
