@@ -14,14 +14,6 @@ from tests.ui.helpers import chat_screen, screen_text, wait_until
 MEGABYTE = 1024 * 1024
 
 
-def megabyte_of_markdown() -> str:
-    paragraph = (
-        "## Section\n\nSome *text* with `code`, 中文字符 and an emoji 🚀 in it.\n\n"
-        "```python\nprint('hello')\n```\n\n"
-    )
-    return (paragraph * (MEGABYTE // len(paragraph) + 1))[:MEGABYTE]
-
-
 async def test_a_one_megabyte_paste_is_folded_and_sent_whole(make_app: MakeApp) -> None:
     pasted = ("a log line with 中文 and numbers 0123456789\n" * 30000)[:MEGABYTE]
     # A megabyte is more than any context window; this test is about the input.

@@ -84,16 +84,22 @@ async def settled(pilot: Pilot[None], reply: AssistantMessage) -> None:
     await pilot.pause(0.1)
 
 
+async def streamed_reply(pilot: Pilot[None]) -> AssistantMessage:
+    """Ask for the queued reply; return it once it has streamed, frozen and rendered."""
+    await pilot.press(*"show me", "enter")
+    await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+    [reply] = replies(pilot)
+    await settled(pilot, reply)
+    return reply
+
+
 async def test_a_streamed_reply_is_frozen_and_looks_exactly_like_markdown(
     server: FakeMoonshot, make_app: MakeApp
 ) -> None:
     server.enqueue(Reply(text=RICH_REPLY, chunk_size=7))
     app = make_app()
     async with app.run_test(size=TALL) as pilot:
-        await pilot.press(*"show me", "enter")
-        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
-        [reply] = replies(pilot)
-        await settled(pilot, reply)
+        reply = await streamed_reply(pilot)
         # One widget for the whole answer, none per block.
         assert not reply.query(MarkdownBlock)
         assert list(reply.query(FrozenMarkdown)) == [reply.frozen]
@@ -181,10 +187,7 @@ async def test_a_frozen_reply_is_rendered_again_at_a_new_width(
     server.enqueue(Reply(text=RICH_REPLY, chunk_size=50))
     app = make_app()
     async with app.run_test(size=TALL) as pilot:
-        await pilot.press(*"show me", "enter")
-        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
-        [reply] = replies(pilot)
-        await settled(pilot, reply)
+        reply = await streamed_reply(pilot)
         await pilot.resize_terminal(64, 150)
         await wait_until(pilot, lambda: reply.frozen.size.width < 60)
         await settled(pilot, reply)
@@ -199,10 +202,7 @@ async def test_a_frozen_reply_follows_a_theme_change(
     server.enqueue(Reply(text=RICH_REPLY, chunk_size=50))
     app = make_app()
     async with app.run_test(size=TALL) as pilot:
-        await pilot.press(*"show me", "enter")
-        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
-        [reply] = replies(pilot)
-        await settled(pilot, reply)
+        reply = await streamed_reply(pilot)
         dark = rows(pilot, reply)
         app.theme = "textual-light"
         await pilot.pause()
@@ -218,10 +218,7 @@ async def test_text_in_a_frozen_reply_can_be_selected_with_the_mouse(
     server.enqueue(Reply(text=RICH_REPLY, chunk_size=50))
     app = make_app()
     async with app.run_test(size=TALL) as pilot:
-        await pilot.press(*"show me", "enter")
-        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
-        [reply] = replies(pilot)
-        await settled(pilot, reply)
+        reply = await streamed_reply(pilot)
         frozen = reply.frozen
         lines = text_of(rows(pilot, reply))
         offset = frozen.region.y - reply.region.y
@@ -251,10 +248,7 @@ async def test_a_link_in_a_frozen_reply_still_opens(
     opened: list[str] = []
     app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
     async with app.run_test(size=TALL) as pilot:
-        await pilot.press(*"show me", "enter")
-        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
-        [reply] = replies(pilot)
-        await settled(pilot, reply)
+        reply = await streamed_reply(pilot)
         frozen = reply.frozen
         y = next(y for y in range(frozen.size.height) if "link" in frozen.render_line(y).text)
         x = frozen.render_line(y).text.index("link")
@@ -297,7 +291,7 @@ async def test_runs_that_make_no_blocks_are_frozen_and_freezing_then_stops(
 
 
 async def test_replies_removed_while_they_are_being_frozen_leave_the_app_running(
-    make_app: MakeApp,
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app()
     async with app.run_test(size=(100, 40)) as pilot:
@@ -314,12 +308,10 @@ async def test_replies_removed_while_they_are_being_frozen_leave_the_app_running
                 await transcript.clear()
 
         saved = [AssistantMessage(f"Reply {index}\n\n# Heading\n\nEnd.") for index in range(20)]
-        with_patch = pytest.MonkeyPatch.context()
-        with with_patch as patch:
-            patch.setattr(AssistantMessage, "freeze", freeze_then_clear)
-            await transcript.mount_all(saved)
-            await wait_until(pilot, lambda: cleared)
-            await wait_until(pilot, lambda: not Freezer.get(app).running)
+        monkeypatch.setattr(AssistantMessage, "freeze", freeze_then_clear)
+        await transcript.mount_all(saved)
+        await wait_until(pilot, lambda: cleared)
+        await wait_until(pilot, lambda: not Freezer.get(app).running)
         assert app.is_running and app.return_code is None
         assert not replies(pilot)
         await pilot.press(*"ok")
