@@ -26,7 +26,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from kimitui.chat.conversation import Conversation, MessageState
 from kimitui.chat.session import ChatSession, RetryPolicy
@@ -37,6 +36,7 @@ from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore, StoreError
 from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
+from kimitui.ui.widgets.key_bar import KeyBar
 from kimitui.ui.widgets.prompt import PromptInput
 from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
@@ -123,11 +123,11 @@ class ChatScreen(Screen[None]):
         return self._persona
 
     def compose(self) -> ComposeResult:
-        """Status bar, transcript, prompt, footer."""
+        """Status bar, transcript, prompt, key bar."""
         yield StatusBar()
         yield Transcript()
         yield PromptInput(id="prompt-input", placeholder=PLACEHOLDER)
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         """Show the conversation (or the persona's greeting); open the history if asked."""
@@ -144,7 +144,7 @@ class ChatScreen(Screen[None]):
         return True
 
     def watch_streaming(self) -> None:
-        """The footer's Stop and Retry depend on it."""
+        """The key bar's Stop and Retry depend on it."""
         self.refresh_bindings()
 
     @on(PromptInput.Submitted)
