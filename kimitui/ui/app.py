@@ -30,6 +30,7 @@ from kimitui.config import Settings
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
 from kimitui.ui.commands import PersonaCommands
+from kimitui.ui.heap import settle_after_start_up
 from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
@@ -138,13 +139,15 @@ class KimiApp(App[None]):
 
         Both take most of a second (Markdown and Pygments; the ``openai`` SDK,
         its models and an SSL context), which would otherwise be spent on the
-        event loop between the first Enter and its request.
+        event loop between the first Enter and its request. What start-up
+        built is then frozen out of the garbage collector's passes (``heap``).
         """
         import kimitui.ui.widgets.message  # noqa: F401
 
         # A failure is reported when a message is sent: that builds it again.
         with suppress(Exception):
             self.provider()
+        settle_after_start_up()
 
     def _chat(self, notice: str | None = None) -> ChatScreen:
         """The chat screen, showing the conversation to resume (once) if there is one."""
