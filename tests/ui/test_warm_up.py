@@ -1,0 +1,83 @@
+"""After the first frame, a warm-up thread loads what the first reply needs, then settles the heap.
+
+Run in a fresh interpreter: the collector's settings and the loaded modules
+are per process, and this test process has run other apps already.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kimitui.ui.app import WARM_LANGUAGES
+from kimitui.ui.heap import GEN0_THRESHOLD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = textwrap.dedent(
+    """
+    import asyncio, gc, json, sys
+    from kimitui.config import Settings
+    from kimitui.ui.app import KimiApp
+    from tests.scripted_provider import ScriptedProvider
+
+    def lexers():
+        from pygments.lexer import RegexLexer
+        from pygments.lexers import find_lexer_class_by_name
+        # A regex lexer compiles its patterns when first used, into its own _tokens
+        # (JSON's lexer has no patterns to compile: it is left out).
+        classes = {name: find_lexer_class_by_name(name) for name in sys.argv[1:]}
+        return {
+            name: "_tokens" in cls.__dict__
+            for name, cls in classes.items()
+            if issubclass(cls, RegexLexer)
+        }
+
+    async def main():
+        before = [gc.get_threshold()[0], gc.get_freeze_count(), lexers()]
+        app = KimiApp(Settings(api_key="sk-probe"), lambda settings: ScriptedProvider([]))
+        async with app.run_test() as pilot:
+            for _ in range(1000):  # the warm-up thread, up to 10 s
+                await pilot.pause(0.01)
+                if gc.get_freeze_count():
+                    break
+            after = [gc.get_threshold()[0], gc.get_freeze_count(), lexers()]
+        print(json.dumps([before, after]))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def probe() -> Any:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *WARM_LANGUAGES],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(result.stdout)
+
+
+def test_start_up_objects_are_frozen_and_the_collector_runs_less_often(probe: Any) -> None:
+    (threshold_before, frozen_before, _), (threshold_after, frozen_after, _) = probe
+    assert threshold_before < GEN0_THRESHOLD
+    assert frozen_before == 0
+    assert threshold_after == GEN0_THRESHOLD
+    # The modules, classes and SDK start-up built: tens of thousands of objects.
+    assert frozen_after > 10_000
+
+
+def test_common_languages_are_highlighted_before_the_first_reply(probe: Any) -> None:
+    (_, _, lexers_before), (_, _, lexers_after) = probe
+    assert len(lexers_before) >= len(WARM_LANGUAGES) - 1
+    assert not any(lexers_before.values())
+    assert lexers_after == dict.fromkeys(lexers_before, True)
