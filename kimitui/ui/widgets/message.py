@@ -29,6 +29,7 @@ from kimitui.textsafe import defuse
 from kimitui.ui.widgets.capture import capture, is_ready, top_blocks
 from kimitui.ui.widgets.freezer import Freezer
 from kimitui.ui.widgets.frozen import FrozenMarkdown
+from kimitui.ui.widgets.live_markdown import LiveMarkdown
 from kimitui.ui.widgets.thinking import ThinkingBlock
 
 STATE_LABELS = {
@@ -99,7 +100,7 @@ class AssistantMessage(Vertical):
         lazy = lazy and bool(text)
         self.frozen = FrozenMarkdown(self._parts[0] if lazy else "")
         """The finished part of the answer, as rendered lines; all of it once finished."""
-        self._tail_view: Markdown | None = None if lazy else Markdown(self._parts[0])
+        self._tail_view: Markdown | None = None if lazy else LiveMarkdown(self._parts[0])
         self.thinking: ThinkingBlock | None = None
         """The reasoning block, once reasoning has arrived."""
         self.state_label = Label("", classes="state-label", markup=False)

@@ -1,0 +1,130 @@
+"""The live tail of a streaming reply: Textual's ``Markdown``, with lists that grow in place.
+
+``Markdown.append`` re-parses the text from the start of the last top-level
+block and updates that block from the new parse. Paragraphs, fences and
+tables update in place, but a list is removed and mounted again whole, so a
+list being written costs every item's widgets (four each) on every render:
+O(items) per render, and the garbage of all those widgets. Here a list
+whose earlier items are unchanged keeps them: only its last item is
+replaced, and new items are added after it.
+
+The result is the same widgets ``Markdown`` would build, made by the list's
+own ``compose``; when anything else differs (an earlier bullet, a numbering
+that got wider, fewer items), the list is rebuilt as ``Markdown`` does. A
+reply's final form does not depend on this: it is rendered whole when the
+reply ends.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Markdown
+
+# Not exported by textual.widgets.markdown; ``_update_from_block``, which
+# ``Markdown.append`` calls, is Textual's private hook too (Textual is pinned
+# below 9, and the frozen-reply tests compare with plain ``Markdown``).
+from textual.widgets._markdown import (
+    MarkdownBullet,
+    MarkdownBulletList,
+    MarkdownOrderedList,
+    MarkdownParagraph,
+)
+from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+
+__all__ = ["LiveMarkdown"]
+
+
+async def _grow_in_place(current: MarkdownBlock, new: MarkdownBlock) -> bool:
+    """Update the mounted list ``current`` from ``new``, keeping unchanged items.
+
+    Returns ``False``, having changed nothing, when it cannot be done in place.
+    """
+    if type(new) is not type(current):
+        return False
+    rows = [child for child in current.children if isinstance(child, Horizontal)]
+    if len(rows) != len(current.children) or not rows:
+        return False
+    # ``compose`` uses up the block's items; they are put back for Textual's own
+    # update, should this one not apply (the rows made here are then dropped).
+    items = list(new._blocks)
+    new_rows = [row for row in new.compose() if isinstance(row, Horizontal)]
+    new._blocks[:] = items
+    if len(new_rows) < len(rows):
+        return False
+    if any(_symbol(row) != _symbol(new_row) for row, new_row in zip(rows, new_rows, strict=False)):
+        return False
+    # The caller (``Markdown.append``) holds a batch: no frame shows a half-done list.
+    last, added = rows[-1], new_rows[len(rows) :]
+    if not await _update_item(last, new_rows[len(rows) - 1]):
+        await last.remove()
+        added.insert(0, new_rows[len(rows) - 1])
+    if added:
+        await current.mount_all(added)
+    return True
+
+
+async def _update_item(row: Widget, new_row: Widget) -> bool:
+    """Update the blocks of the mounted item ``row`` from ``new_row``'s, if all update in place.
+
+    Paragraphs and fences take new content; lists grow (above); any other
+    block would be replaced at the end of the whole document by Textual's
+    default, so then nothing is changed and ``False`` is returned.
+    """
+    blocks = _content(row).children
+    new_blocks = _content(new_row)._pending_children
+    if len(blocks) != len(new_blocks):
+        return False
+    pairs = list(zip(blocks, new_blocks, strict=True))
+    if not all(type(block) is type(new) and type(block) in _IN_PLACE for block, new in pairs):
+        return False
+    for block, new in pairs:
+        assert isinstance(block, MarkdownBlock) and isinstance(new, MarkdownBlock)
+        await block._update_from_block(new)
+    return True
+
+
+def _content(row: Widget) -> Widget:
+    """The ``Vertical`` holding a list row's blocks (its second child)."""
+    children = row.children or row._pending_children
+    return children[1]
+
+
+def _symbol(row: Widget) -> str | None:
+    """The bullet (or number) a list row shows."""
+    # Rows of ``new`` are not mounted: their children are still pending.
+    children = row.children or row._pending_children
+    bullet = children[0] if children else None
+    return bullet.symbol if isinstance(bullet, MarkdownBullet) else None
+
+
+class LiveBulletList(MarkdownBulletList):
+    """A bullet list that grows in place while it is being written."""
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if not await _grow_in_place(self, block):
+            await super()._update_from_block(block)
+
+
+class LiveOrderedList(MarkdownOrderedList):
+    """An ordered list that grows in place while it is being written."""
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if not await _grow_in_place(self, block):
+            await super()._update_from_block(block)
+
+
+_IN_PLACE: frozenset[type[Widget]] = frozenset(
+    {MarkdownParagraph, MarkdownFence, LiveBulletList, LiveOrderedList}
+)
+"""Blocks whose ``_update_from_block`` updates them where they are."""
+
+
+class LiveMarkdown(Markdown):
+    """``Markdown`` for text being streamed: lists grow in place (see the module)."""
+
+    BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual declares it so)
+        **Markdown.BLOCKS,
+        "bullet_list_open": LiveBulletList,
+        "ordered_list_open": LiveOrderedList,
+    }
