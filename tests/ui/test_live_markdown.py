@@ -42,6 +42,15 @@ STREAMS = {
     "ordered past nine": "".join(f"{n}. item {n}\n" for n in range(1, 13)),
     "paragraph then fence": "- intro\n\n  ```python\n  x = 1\n  y = 2\n  ```\n- after\n",
     "loose": "- one\n\n- two\n\n- three\n",
+    # A nested list that cannot grow (its numbers widen, or an item turns
+    # into a line of the one above) is rebuilt inside its item, not at the end.
+    "nested ordered past nine": "- outer\n"
+    + "".join(f"  {n}. item {n}\n" for n in range(1, 12))
+    + "- after\n",
+    "nested item becomes text": "- x\n  - a\n  --\n  - b\n",
+    "in a quote": "> - a\n> - b\n>   - c\n> - d\n",
+    # A later definition turns an earlier item's [foo] into a link.
+    "reference definition": "- see [foo]\n- [foo]: http://x\n- z\n",
 }
 
 

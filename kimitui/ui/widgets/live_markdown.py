@@ -17,6 +17,7 @@ reply ends.
 
 from __future__ import annotations
 
+from textual.await_complete import AwaitComplete
 from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Markdown
@@ -40,7 +41,7 @@ async def _grow_in_place(current: MarkdownBlock, new: MarkdownBlock) -> bool:
 
     Returns ``False``, having changed nothing, when it cannot be done in place.
     """
-    if type(new) is not type(current):
+    if type(new) is not type(current) or not getattr(current._markdown, "lists_grow", True):
         return False
     rows = [child for child in current.children if isinstance(child, Horizontal)]
     if len(rows) != len(current.children) or not rows:
@@ -67,9 +68,11 @@ async def _grow_in_place(current: MarkdownBlock, new: MarkdownBlock) -> bool:
 async def _update_item(row: Widget, new_row: Widget) -> bool:
     """Update the blocks of the mounted item ``row`` from ``new_row``'s, if all update in place.
 
-    Paragraphs and fences take new content; lists grow (above); any other
-    block would be replaced at the end of the whole document by Textual's
-    default, so then nothing is changed and ``False`` is returned.
+    Paragraphs and fences take new content and nested lists grow (above).
+    Anything else, or a nested list that cannot grow, returns ``False``, and
+    the caller replaces the whole row: Textual's own fallback would mount the
+    new block at the end of the document, outside the list. Blocks before
+    the one that failed may have been updated; the row is replaced anyway.
     """
     blocks = _content(row).children
     new_blocks = _content(new_row)._pending_children
@@ -80,7 +83,11 @@ async def _update_item(row: Widget, new_row: Widget) -> bool:
         return False
     for block, new in pairs:
         assert isinstance(block, MarkdownBlock) and isinstance(new, MarkdownBlock)
-        await block._update_from_block(new)
+        if isinstance(block, LiveBulletList | LiveOrderedList):
+            if not await _grow_in_place(block, new):
+                return False
+        else:
+            await block._update_from_block(new)
     return True
 
 
@@ -122,6 +129,19 @@ _IN_PLACE: frozenset[type[Widget]] = frozenset(
 
 class LiveMarkdown(Markdown):
     """``Markdown`` for text being streamed: lists grow in place (see the module)."""
+
+    lists_grow = True
+    """Whether the last append may grow a list in place (see ``append``)."""
+
+    def append(self, markdown: str) -> AwaitComplete:
+        """Append to the document, as ``Markdown.append`` does.
+
+        A link reference definition (``[foo]: url``) gives a meaning to
+        ``[foo]`` anywhere before it, so items already shown can change:
+        while the text holds one, lists are rebuilt whole, as Textual does.
+        """
+        self.lists_grow = "]:" not in self.source + markdown
+        return super().append(markdown)
 
     BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual declares it so)
         **Markdown.BLOCKS,
