@@ -30,7 +30,7 @@ from kimitui.config import Settings
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
 from kimitui.ui.commands import PersonaCommands
-from kimitui.ui.heap import settle_after_start_up
+from kimitui.ui.heap import settle_after_imports
 from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
@@ -56,16 +56,11 @@ WARM_LANGUAGES = (
 
 The first fence in a language imports its Pygments lexer and compiles its
 patterns: 5-80 ms each (CSS, SQL, JavaScript are the slowest), a hitch in
-the middle of a streaming reply. Loaded in the warm-up thread, about 250 ms.
+the middle of a streaming reply. Loaded after the warm-up, one language per
+turn of the event loop: on the event loop, because Pygments compiles a
+lexer's patterns without a lock, and a reply (or a resumed conversation)
+may be highlighting the same language meanwhile.
 """
-
-
-def _warm_up_highlighting() -> None:
-    from textual.highlight import highlight
-
-    for language in WARM_LANGUAGES:
-        with suppress(Exception):
-            highlight("x\n", language=language)
 
 
 class KimiApp(App[None]):
@@ -127,6 +122,7 @@ class KimiApp(App[None]):
 
     def on_mount(self) -> None:
         """Apply the keymap and open the chat, or the key screen when there is no key."""
+        settle_after_imports()
         self.set_keymap(dict(self.settings.keymap))
         if self.store is not None:
             self.store.recorder.on_error = self._saving_stopped
@@ -160,16 +156,26 @@ class KimiApp(App[None]):
         Both take most of a second (Markdown and Pygments; the ``openai`` SDK,
         its models and an SSL context), which would otherwise be spent on the
         event loop between the first Enter and its request. Then the
-        highlighting of common languages is loaded, and what start-up built
-        is frozen out of the garbage collector's passes (``heap``).
+        highlighting of common languages is loaded, on the event loop.
         """
         import kimitui.ui.widgets.message  # noqa: F401
 
         # A failure is reported when a message is sent: that builds it again.
         with suppress(Exception):
             self.provider()
-        _warm_up_highlighting()
-        settle_after_start_up()
+        # Fails only when the app has stopped meanwhile: nothing left to warm.
+        with suppress(Exception):
+            self.call_from_thread(self._warm_up_highlighting, WARM_LANGUAGES)
+
+    def _warm_up_highlighting(self, languages: tuple[str, ...]) -> None:
+        """Highlight a line of the first of ``languages``, then the others, one per turn."""
+        from textual.highlight import highlight
+
+        if not languages:
+            return
+        with suppress(Exception):
+            highlight("x\n", language=languages[0])
+        self.set_timer(0.01, partial(self._warm_up_highlighting, languages[1:]))
 
     def _chat(self, notice: str | None = None) -> ChatScreen:
         """The chat screen, showing the conversation to resume (once) if there is one."""
@@ -229,6 +235,7 @@ class KimiApp(App[None]):
         )
         notice = f"Your API key was saved to {event.config_file} (readable only by you)."
         self.switch_screen(self._chat(notice))
+        self.call_after_refresh(self._start_warm_up)
 
     async def on_unmount(self) -> None:
         """Save what the recorder still holds, and close the provider's connections."""

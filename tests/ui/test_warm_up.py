@@ -1,4 +1,4 @@
-"""After the first frame, a warm-up thread loads what the first reply needs, then settles the heap.
+"""The heap is settled before any widget exists; after the first frame, the warm-up loads more.
 
 Run in a fresh interpreter: the collector's settings and the loaded modules
 are per process, and this test process has run other apps already.
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = textwrap.dedent(
     """
     import asyncio, gc, json, sys
+    from kimitui.chat.conversation import ChatMessage, Conversation
     from kimitui.config import Settings
     from kimitui.ui.app import KimiApp
     from tests.scripted_provider import ScriptedProvider
@@ -41,13 +42,24 @@ PROBE = textwrap.dedent(
 
     async def main():
         before = [gc.get_threshold()[0], gc.get_freeze_count(), lexers()]
-        app = KimiApp(Settings(api_key="sk-probe"), lambda settings: ScriptedProvider([]))
+        resumed = Conversation(
+            system_prompt="",
+            model="kimi-test",
+            messages=[ChatMessage("user", "hi"), ChatMessage("assistant", "**Hello**")],
+        )
+        app = KimiApp(
+            Settings(api_key="sk-probe"), lambda settings: ScriptedProvider([]), resume=resumed
+        )
         async with app.run_test() as pilot:
-            for _ in range(1000):  # the warm-up thread, up to 10 s
+            for _ in range(1000):  # the warm-up, up to 10 s
                 await pilot.pause(0.01)
-                if gc.get_freeze_count():
+                if all(lexers().values()):
                     break
             after = [gc.get_threshold()[0], gc.get_freeze_count(), lexers()]
+            # Frozen objects are never collected: the first screen's widgets must
+            # not be (gc.get_objects lists every tracked object but the frozen).
+            reply = app.screen.transcript.children[-1]
+            after.append(any(tracked is reply for tracked in gc.get_objects()))
         print(json.dumps([before, after]))
 
     asyncio.run(main())
@@ -68,7 +80,7 @@ def probe() -> Any:
 
 
 def test_start_up_objects_are_frozen_and_the_collector_runs_less_often(probe: Any) -> None:
-    (threshold_before, frozen_before, _), (threshold_after, frozen_after, _) = probe
+    (threshold_before, frozen_before, _), (threshold_after, frozen_after, _, _) = probe
     assert threshold_before < GEN0_THRESHOLD
     assert frozen_before == 0
     assert threshold_after == GEN0_THRESHOLD
@@ -77,7 +89,12 @@ def test_start_up_objects_are_frozen_and_the_collector_runs_less_often(probe: An
 
 
 def test_common_languages_are_highlighted_before_the_first_reply(probe: Any) -> None:
-    (_, _, lexers_before), (_, _, lexers_after) = probe
+    (_, _, lexers_before), (_, _, lexers_after, _) = probe
     assert len(lexers_before) >= len(WARM_LANGUAGES) - 1
     assert not any(lexers_before.values())
     assert lexers_after == dict.fromkeys(lexers_before, True)
+
+
+def test_the_first_screens_widgets_are_not_frozen(probe: Any) -> None:
+    (*_, reply_still_collectable) = probe[1]
+    assert reply_still_collectable
