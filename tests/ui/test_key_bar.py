@@ -72,3 +72,11 @@ async def test_a_narrow_bar_keeps_the_palette_key_and_cuts_the_others(make_app: 
         assert len(text) == 30
         assert text.endswith("^p palette ")
         assert text.startswith(" ⏎ Send")
+
+
+async def test_a_bar_too_narrow_for_the_palette_key_shows_the_keys_cut(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=(9, 20)) as pilot:
+        bar = pilot.app.screen.query_one(KeyBar)
+        assert bar.size.height == 1
+        assert bar_text(pilot) == " ⏎ Send  "  # 9 columns, no palette key wrapping

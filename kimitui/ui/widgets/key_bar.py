@@ -89,6 +89,8 @@ class KeyBar(Widget, can_focus=False):
             right = Content.assemble(
                 ("▏", SEPARATOR_STYLE), self._label(binding, enabled, compact=True), " "
             )
+        if right.cell_length > self.size.width:
+            right, palette = Content(""), None  # Too narrow for it: keys only.
         room = self.size.width - right.cell_length
         if left.cell_length > room:
             left = left.truncate(max(0, room))
@@ -105,7 +107,10 @@ class KeyBar(Widget, can_focus=False):
         key, description = self.app.get_key_display(binding), binding.description
         label = Content.assemble(
             (key if compact else f" {key} ", KEY_STYLE),
-            (f" {description}" if compact else f"{description} ", DESCRIPTION_STYLE),
+            # Without a description, the key alone (as the footer shows it).
+            (f" {description}" if compact else f"{description} ", DESCRIPTION_STYLE)
+            if description
+            else "",
         )
         return label if enabled else label.stylize(DISABLED_STYLE)
 
