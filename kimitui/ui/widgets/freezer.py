@@ -66,11 +66,19 @@ class Freezer:
 
     def __init__(self, app: App[object]) -> None:
         """Create the app's freezer (use ``Freezer.get``)."""
-        self._app = app
+        # Weakly: this object is the value of a weak dictionary keyed by the app,
+        # and a strong reference back would keep every app alive.
+        self._app_ref = weakref.ref(app)
         self._owners: dict[Freezable, None] = {}
         self._sizes: weakref.WeakKeyDictionary[Markdown, Size] = weakref.WeakKeyDictionary()
         self._unsettled: weakref.WeakKeyDictionary[Markdown, int] = weakref.WeakKeyDictionary()
         self._running = False
+
+    @property
+    def _app(self) -> App[object]:
+        app = self._app_ref()
+        assert app is not None, "used only by the running app that owns it"
+        return app
 
     @classmethod
     def get(cls, app: App[object]) -> Freezer:

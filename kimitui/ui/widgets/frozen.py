@@ -377,9 +377,17 @@ class _Restager:
     )
 
     def __init__(self, app: App[object]) -> None:
-        self._app = app
+        # Weakly: this object is the value of a weak dictionary keyed by the app,
+        # and a strong reference back would keep every app alive.
+        self._app_ref = weakref.ref(app)
         self._waiting: weakref.WeakSet[FrozenMarkdown] = weakref.WeakSet()
         self._running = False
+
+    @property
+    def _app(self) -> App[object]:
+        app = self._app_ref()
+        assert app is not None, "used only by the running app that owns it"
+        return app
 
     @classmethod
     def get(cls, app: App[object]) -> _Restager:
