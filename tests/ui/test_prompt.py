@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from tests.fakeserver import FakeMoonshot
 from tests.ui.conftest import MakeApp
@@ -79,3 +80,20 @@ async def test_the_terminal_cursor_follows_the_caret_for_ime(
         # Second line, after two double-width characters: where an IME window must open.
         assert app.cursor_position == (region.x + 4, region.y + 1)
         assert prompt.cursor_screen_offset == app.cursor_position
+
+
+async def test_enter_right_behind_fast_typing_sends_all_of_it(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    # Keys that arrive together (typed while the app is busy, or from a script)
+    # reach the app in one go. Enter is a priority binding, run as soon as the
+    # app sees it: the letters before it may still be queued in the input.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for character in "why":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: len(server.chat_requests) == 1)
+        assert server.chat_requests[0].json["messages"][-1]["content"] == "why"
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        assert chat_screen(pilot).prompt.text == ""

@@ -112,7 +112,16 @@ class PromptInput(TextArea):
         return super().clear()
 
     def action_submit(self) -> None:
-        """Post ``Submitted`` with the message as it will be sent."""
+        """Post ``Submitted`` with the message as it will be sent, once typed keys are in.
+
+        Enter is a priority binding: the app runs it the moment the key
+        arrives, while keys typed just before it (arriving together, as
+        when typing while the app is busy starting) may still wait in this
+        input's queue. Scheduled behind them, the message is all there.
+        """
+        self.call_later(self._submit)
+
+    def _submit(self) -> None:
         self.post_message(self.Submitted(self, self.value))
 
     def action_newline(self) -> None:
