@@ -12,6 +12,7 @@ stopped, and adds the history and export commands to the palette.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable
@@ -148,9 +149,12 @@ class KimiApp(App[None]):
     def _start_warm_up(self) -> None:
         # A daemon thread, not a thread worker: exit waits for workers' threads,
         # so quitting at once would wait up to a second for the SDK import.
-        threading.Thread(target=self._warm_up, name="kimitui-warm-up", daemon=True).start()
+        loop = asyncio.get_running_loop()
+        threading.Thread(
+            target=self._warm_up, args=(loop,), name="kimitui-warm-up", daemon=True
+        ).start()
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, loop: asyncio.AbstractEventLoop) -> None:
         """Import the reply widgets and build the provider, so Enter sends at once.
 
         Both take most of a second (Markdown and Pygments; the ``openai`` SDK,
@@ -163,9 +167,10 @@ class KimiApp(App[None]):
         # A failure is reported when a message is sent: that builds it again.
         with suppress(Exception):
             self.provider()
-        # Fails only when the app has stopped meanwhile: nothing left to warm.
-        with suppress(Exception):
-            self.call_from_thread(self._warm_up_highlighting, WARM_LANGUAGES)
+        # A plain callback, not call_from_thread's coroutine: if the app has
+        # stopped meanwhile, this fails cleanly (nothing is left to warm).
+        with suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._warm_up_highlighting, WARM_LANGUAGES)
 
     def _warm_up_highlighting(self, languages: tuple[str, ...]) -> None:
         """Highlight a line of the first of ``languages``, then the others, one per turn."""
@@ -175,7 +180,8 @@ class KimiApp(App[None]):
             return
         with suppress(Exception):
             highlight("x\n", language=languages[0])
-        self.set_timer(0.01, partial(self._warm_up_highlighting, languages[1:]))
+        # Plain event loop calls (highlight needs no app): dropped if the app stops.
+        asyncio.get_running_loop().call_later(0.01, self._warm_up_highlighting, languages[1:])
 
     def _chat(self, notice: str | None = None) -> ChatScreen:
         """The chat screen, showing the conversation to resume (once) if there is one."""
