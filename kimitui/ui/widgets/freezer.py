@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from textual.app import App
 from textual.geometry import Size
@@ -26,6 +26,7 @@ from kimitui.ui.widgets.capture import (
     is_ready,
     unsettled_container,
 )
+from kimitui.ui.widgets.per_app import PerApp
 
 __all__ = ["Freezable", "Freezer"]
 
@@ -52,7 +53,7 @@ class Freezable(Protocol):
         ...
 
 
-class Freezer:
+class Freezer(PerApp):
     """The one freezing pass of an app.
 
     A document is frozen once two refreshes in a row found it laid out at
@@ -60,32 +61,13 @@ class Freezer:
     before a layout that changes the width would be stale at once.
     """
 
-    _instances: ClassVar[weakref.WeakKeyDictionary[App[object], Freezer]] = (
-        weakref.WeakKeyDictionary()
-    )
-
     def __init__(self, app: App[object]) -> None:
         """Create the app's freezer (use ``Freezer.get``)."""
-        # Weakly: this object is the value of a weak dictionary keyed by the app,
-        # and a strong reference back would keep every app alive.
-        self._app_ref = weakref.ref(app)
+        super().__init__(app)
         self._owners: dict[Freezable, None] = {}
         self._sizes: weakref.WeakKeyDictionary[Markdown, Size] = weakref.WeakKeyDictionary()
         self._unsettled: weakref.WeakKeyDictionary[Markdown, int] = weakref.WeakKeyDictionary()
         self._running = False
-
-    @property
-    def _app(self) -> App[object]:
-        app = self._app_ref()
-        assert app is not None, "used only by the running app that owns it"
-        return app
-
-    @classmethod
-    def get(cls, app: App[object]) -> Freezer:
-        """The freezer of ``app``."""
-        if (freezer := cls._instances.get(app)) is None:
-            freezer = cls._instances[app] = cls(app)
-        return freezer
 
     @property
     def running(self) -> bool:

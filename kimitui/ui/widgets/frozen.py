@@ -35,6 +35,7 @@ from textual.widget import Widget
 
 from kimitui.markdown_blocks import split_finished
 from kimitui.ui.widgets.capture import Rendering, stage
+from kimitui.ui.widgets.per_app import PerApp
 
 __all__ = ["FrozenMarkdown", "split_runs"]
 
@@ -365,36 +366,17 @@ def _highlight(strip: Strip, span: tuple[int, int], style: Style) -> Strip:
     return Strip(segments, strip.cell_length)
 
 
-class _Restager:
+class _Restager(PerApp):
     """Renders the wanted stale pieces of one app's ``FrozenMarkdown``, one batch at a time.
 
     One at a time so that scrolling through a long history never mounts
     thousands of block widgets at once; what is on screen goes first.
     """
 
-    _instances: ClassVar[weakref.WeakKeyDictionary[App[object], _Restager]] = (
-        weakref.WeakKeyDictionary()
-    )
-
     def __init__(self, app: App[object]) -> None:
-        # Weakly: this object is the value of a weak dictionary keyed by the app,
-        # and a strong reference back would keep every app alive.
-        self._app_ref = weakref.ref(app)
+        super().__init__(app)
         self._waiting: weakref.WeakSet[FrozenMarkdown] = weakref.WeakSet()
         self._running = False
-
-    @property
-    def _app(self) -> App[object]:
-        app = self._app_ref()
-        assert app is not None, "used only by the running app that owns it"
-        return app
-
-    @classmethod
-    def get(cls, app: App[object]) -> _Restager:
-        """The app's restager."""
-        if (restager := cls._instances.get(app)) is None:
-            restager = cls._instances[app] = cls(app)
-        return restager
 
     def request(self, widget: FrozenMarkdown) -> None:
         """Render ``widget``'s wanted stale pieces soon."""
