@@ -97,3 +97,14 @@ async def test_enter_right_behind_fast_typing_sends_all_of_it(
         assert server.chat_requests[0].json["messages"][-1]["content"] == "why"
         await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
         assert chat_screen(pilot).prompt.text == ""
+
+
+async def test_a_newline_right_behind_fast_typing_lands_after_it(make_app: MakeApp) -> None:
+    # ctrl+j is a priority binding too: run at once, ahead of queued letters.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key, character in [("a", "a"), ("ctrl+j", "\n"), ("b", "b")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        await pilot.pause()
+        assert chat_screen(pilot).prompt.text == "a\nb"

@@ -111,21 +111,23 @@ class PromptInput(TextArea):
         self._folded.clear()
         return super().clear()
 
-    def action_submit(self) -> None:
-        """Post ``Submitted`` with the message as it will be sent, once typed keys are in.
+    # Enter and the newline keys are priority bindings: the app runs them the
+    # moment the key arrives, while keys typed just before (arriving together,
+    # as when typing while the app is busy starting) may still wait in this
+    # input's queue. Both actions are scheduled behind them.
 
-        Enter is a priority binding: the app runs it the moment the key
-        arrives, while keys typed just before it (arriving together, as
-        when typing while the app is busy starting) may still wait in this
-        input's queue. Scheduled behind them, the message is all there.
-        """
+    def action_submit(self) -> None:
+        """Post ``Submitted`` with the message as it will be sent, once typed keys are in."""
         self.call_later(self._submit)
+
+    def action_newline(self) -> None:
+        """Insert a newline at the caret (replacing any selection), once typed keys are in."""
+        self.call_later(self._newline)
 
     def _submit(self) -> None:
         self.post_message(self.Submitted(self, self.value))
 
-    def action_newline(self) -> None:
-        """Insert a newline at the caret, replacing any selection."""
+    def _newline(self) -> None:
         start, end = self.selection
         self.replace("\n", start, end, maintain_selection_offset=False)
 
