@@ -22,14 +22,12 @@ reference counting either way; cycles simply wait a little longer.
 from __future__ import annotations
 
 import gc
-import threading
 
 __all__ = ["GEN0_THRESHOLD", "settle_after_imports"]
 
 GEN0_THRESHOLD = 10_000
 """Net new container objects between two collections of the youngest generation."""
 
-_lock = threading.Lock()
 _settled = False
 
 
@@ -41,10 +39,9 @@ def settle_after_imports() -> None:
     not freeze each other's widgets.
     """
     global _settled
-    with _lock:
-        if _settled:
-            return
-        _settled = True
+    if _settled:
+        return
+    _settled = True
     gc.freeze()
     _, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)

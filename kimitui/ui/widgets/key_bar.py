@@ -1,9 +1,10 @@
 """The key bar at the bottom of the chat: the keys that work now, as one line of text.
 
 Textual's ``Footer`` is a container with a widget per key, each sized by
-rendering it, rebuilt (removed and mounted again) whenever the bindings
-change: a fifth of kimitui's start-up, and a frame of its own each time a
-reply starts or ends ("Stop" comes and goes). This bar is one widget that
+rendering it, rebuilt (removed and mounted again) after the next refresh
+whenever the bindings change: work at start-up, and a frame of its own
+(15-30 ms of rebuilding, then a layout) each time a reply starts or ends
+("Stop" comes and goes). This bar is one widget that
 renders the screen's active bindings as one ``Content`` line, in the
 footer's theme colours; a change of bindings only repaints it, in the same
 frame as whatever changed them. Clicking a key presses it, as in the footer.
