@@ -120,6 +120,21 @@ async def _settled(pilot: Any, scroller: Any, widget: Any, timeout: float = 20.0
         await asyncio.sleep(0.05)
 
 
+async def _wait_frozen(transcript: Any, timeout: float = 60.0) -> None:
+    """Wait until every reply in ``transcript`` is frozen, as in an idle chat.
+
+    Replies given their text whole are rendered, then frozen over the next
+    second or two; the reply timed after them must not pay for that.
+    """
+    from kimitui.ui.widgets.message import AssistantMessage
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(reply.is_frozen for reply in transcript.query(AssistantMessage)):
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _wait_idle(screen: Any) -> None:
     while screen.streaming:
         await asyncio.sleep(0.001)
@@ -174,6 +189,7 @@ async def run_case(size: int, turns: int, check: bool) -> HeadlessResult:
                 result.rss_steps.append((mounted * len(history), procfs.self_rss_kb() / 1024))
             screen.transcript.anchor()
             result.transcript_chars = turns * len(history)
+            await _wait_frozen(screen.transcript)
             await pilot.pause()
             gc.collect()
         result.rss_before_mb = procfs.self_rss_kb() / 1024
