@@ -143,6 +143,11 @@ class FrozenMarkdown(Widget):
         return all(self._is_current(piece, width) for piece in self._pieces)
 
     @property
+    def is_restaging(self) -> bool:
+        """Whether pieces drawn stale or blank are waiting to be rendered (changing the height)."""
+        return bool(self._wanted)
+
+    @property
     def bottom_margin(self) -> int:
         """The bottom margin of the last block (0 if none, or not rendered yet)."""
         for piece in reversed(self._pieces):
@@ -323,6 +328,10 @@ class FrozenMarkdown(Widget):
         """Render one batch of wanted stale pieces; ``False`` once none is wanted."""
         width, host = self.size.width, self.parent
         if not width or not isinstance(host, Widget) or not self.is_attached:
+            return False
+        if not self.is_on_screen:
+            # Hidden since (see ``Transcript``): wanted again if drawn again.
+            self._wanted.clear()
             return False
         run = self._stale_run(width)
         if run is None:

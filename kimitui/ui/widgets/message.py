@@ -140,6 +140,14 @@ class AssistantMessage(Vertical):
         """Whether the whole answer is in ``frozen`` (shortly after it is final and laid out)."""
         return self._tail_view is None and not self._committed
 
+    @property
+    def is_settled(self) -> bool:
+        """Whether the reply keeps its height until the width changes.
+
+        It does once it is frozen and no lines of it are being rendered.
+        """
+        return self.is_frozen and not self._lock.locked() and not self.frozen.is_restaging
+
     def compose(self) -> ComposeResult:
         """The answer and the (hidden until needed) state label."""
         yield self.frozen

@@ -4,15 +4,21 @@ It is anchored: it follows new text at the bottom until the user scrolls
 away, and sending a new message anchors it again. The message widgets are
 imported when the first message is added: they bring in Markdown (its parser
 and Pygments), which a new, empty chat does not need for its first frame.
+
+Messages far above the view are hidden behind a spacer of exactly their
+height (see ``HiddenAbove``), so that a layout, which a streaming reply causes
+many of, costs what it costs in a short chat. They are shown again before the
+view comes near them, and all of them whenever the width changes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
+from kimitui.ui.widgets.hidden_above import HiddenAbove
 from kimitui.ui.widgets.notice import Notice, NoticeKind
 
 if TYPE_CHECKING:
@@ -22,9 +28,42 @@ if TYPE_CHECKING:
 class Transcript(VerticalScroll):
     """The conversation so far, oldest first."""
 
+    KEEP_SCREENS: ClassVar[int] = 2
+    """Messages within this many screen heights above the view are never hidden."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        """Create an empty transcript."""
+        super().__init__(id=id, classes=classes)
+        self._above: HiddenAbove | None = None
+        self._hide_scheduled = False
+        self._width = 0
+
+    @property
+    def hidden(self) -> list[Widget]:
+        """The messages hidden far above the view, oldest first."""
+        return [] if self._above is None else list(self._above.messages)
+
     def on_mount(self) -> None:
         """Start following the bottom."""
         self.anchor()
+
+    def on_resize(self) -> None:
+        """Show hidden messages again at a new width: their heights there are unknown."""
+        if self.size.width != self._width:
+            self._width = self.size.width
+            self.show_hidden()
+            self._schedule_hide()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Show hidden messages before the view reaches them; hide more back at the bottom."""
+        super().watch_scroll_y(old_value, new_value)
+        above = self._above
+        if above is not None and new_value < above.bottom + self.size.height:
+            above.show_ending_below(new_value - self.KEEP_SCREENS * self.size.height)
+            if not above.messages:
+                self.show_hidden()
+        elif new_value >= self.max_scroll_y:
+            self._schedule_hide()
 
     async def add_user(self, text: str) -> UserMessage:
         """Show a message the user sent, and follow the reply that comes next."""
@@ -33,6 +72,7 @@ class Transcript(VerticalScroll):
         message = UserMessage(text)
         await self.mount(message)
         self.anchor()
+        self._schedule_hide()
         return message
 
     async def start_reply(self) -> AssistantMessage:
@@ -69,11 +109,59 @@ class Transcript(VerticalScroll):
     async def add(self, widget: Widget, *, before: Widget | None = None) -> None:
         """Add any other line, such as a retry countdown, at the end or above ``before``."""
         if before is not None and before.parent is self:
+            if before in self.hidden:
+                self.show_hidden()
             await self.mount(widget, before=before)
         else:
             await self.mount(widget)
 
     async def clear(self) -> None:
         """Remove everything, for a fresh conversation."""
+        self._above = None
         await self.remove_children()
         self.anchor()
+
+    def show_hidden(self) -> None:
+        """Show every hidden message again, in the same frame as the spacer goes."""
+        above, self._above = self._above, None
+        if above is None:
+            return
+        above.show_all()
+        # Not displayed from now: removal completes later, and one frame with
+        # both the spacer and the messages would show the view jump.
+        above.display = False
+        above.remove()
+
+    def _schedule_hide(self) -> None:
+        """Hide what is far above the view, once the next layout has placed everything."""
+        if not self._hide_scheduled:
+            self._hide_scheduled = True
+            self.call_after_refresh(self._hide_far_above)
+
+    def _hide_far_above(self) -> None:
+        """Hide the settled messages ending ``KEEP_SCREENS`` screens or more above the view."""
+        from kimitui.ui.widgets.message import AssistantMessage
+
+        self._hide_scheduled = False
+        if not self.is_attached or not self.size.height:
+            return
+        limit = self.scroll_y - self.KEEP_SCREENS * self.size.height
+        newly: list[Widget] = []
+        for child in self.children:
+            if child is self._above or not child.display:  # Or hidden already.
+                continue
+            # Only what was laid out (a widget not placed yet has no region)
+            # and keeps its height while hidden: a reply still streaming or
+            # being frozen, or with lines being rendered, would change it.
+            settled = not isinstance(child, AssistantMessage) or child.is_settled
+            placed = settled and child.is_on_screen
+            if not placed or child.virtual_region_with_margin.bottom > limit:
+                # The first message shown must have been placed: it says
+                # how tall the hidden ones are.
+                if newly and child.is_on_screen:
+                    if self._above is None:
+                        self._above = HiddenAbove()
+                        self.mount(self._above, before=0)
+                    self._above.hide(newly, first_shown=child)
+                return
+            newly.append(child)
