@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import contextlib
+import itertools
 import json
 import os
 import queue
@@ -24,6 +25,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+_SOCKETS = itertools.count()
 
 SPAWN = Path(__file__).with_name("spawn.py")
 WIDTH, HEIGHT = 120, 40
@@ -52,7 +55,8 @@ class Pane:
         cwd: str | None = None,
     ) -> None:
         self._dir = tempfile.mkdtemp(prefix="kimitui-bench-")
-        self.socket = f"kimitui-bench-{os.getpid()}-{id(self):x}"
+        # Unique per pane: an id() can be reused while the last server still exits.
+        self.socket = f"kimitui-bench-{os.getpid()}-{next(_SOCKETS)}"
         self.go = os.path.join(self._dir, "go")
         self.stats_path = os.path.join(self._dir, "stats.json")
         os.mkfifo(self.go)
