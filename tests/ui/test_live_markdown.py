@@ -85,3 +85,67 @@ async def test_earlier_items_are_kept_as_the_list_grows() -> None:
         assert rows[0] is first and rows[1] is second
         assert second.query_one("MarkdownParagraph") is paragraph
         assert "two" in str(paragraph.render())
+
+
+FINAL = (
+    "# Title\n\nA paragraph with `code`.\n\n- one\n- two\n\n"
+    "```python\ndef f() -> int:\n    return 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+)
+
+
+async def test_finish_keeps_the_blocks_that_are_exact_and_looks_like_markdown() -> None:
+    app = SideBySide()
+    async with app.run_test(size=(120, 50)) as pilot:
+        live, plain = app.query_one("#live", LiveMarkdown), app.query_one("#plain", Markdown)
+        cut = FINAL.index("| 1 |")
+        for end in range(7, cut + 7, 7):
+            await live.append(FINAL[end - 7 : min(end, cut)])
+        await pilot.pause()
+        before = list(live.children)
+        await live.finish(FINAL)
+        await plain.update(FINAL)
+        await pilot.pause()
+        assert live.source == FINAL
+        # Every block but the table (the one being written) is the same widget.
+        assert list(live.children)[:-1] == before[:-1]
+        assert lines(app, live) == lines(app, plain)
+
+
+async def test_finish_rebuilds_a_document_that_differs_from_a_full_parse() -> None:
+    app = SideBySide()
+    async with app.run_test(size=(120, 50)) as pilot:
+        live, plain = app.query_one("#live", LiveMarkdown), app.query_one("#plain", Markdown)
+        await live.append("# Title\n\nfirst paragraph\n\nsecond")
+        await pilot.pause()
+        # As if an incremental render had gone wrong: a block is missing.
+        heading = live.children[0]
+        await heading.remove()
+        text = "# Title\n\nfirst paragraph\n\nsecond paragraph\n"
+        await live.finish(text)
+        await plain.update(text)
+        await pilot.pause()
+        assert heading not in live.children
+        assert lines(app, live) == lines(app, plain)
+
+
+@pytest.mark.parametrize(
+    ("shown", "final"),
+    [
+        ("See [foo].\n\n", "See [foo].\n\n[foo]: http://example.com/\n"),
+        ("Some text", "Other text, not a continuation\n"),
+    ],
+    ids=["reference definition", "not a continuation"],
+)
+async def test_finish_renders_whole_when_earlier_blocks_may_change(shown: str, final: str) -> None:
+    app = SideBySide()
+    async with app.run_test(size=(120, 50)) as pilot:
+        live, plain = app.query_one("#live", LiveMarkdown), app.query_one("#plain", Markdown)
+        await live.append(shown)
+        await pilot.pause()
+        first = live.children[0]
+        await live.finish(final)
+        await plain.update(final)
+        await pilot.pause()
+        assert live.source == final
+        assert first not in live.children
+        assert lines(app, live) == lines(app, plain)

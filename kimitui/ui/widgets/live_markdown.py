@@ -10,13 +10,18 @@ replaced, and new items are added after it.
 
 The result is the same widgets ``Markdown`` would build, made by the list's
 own ``compose``; when anything else differs (an earlier bullet, a numbering
-that got wider, fewer items), the list is rebuilt as ``Markdown`` does. A
-reply's final form does not depend on this: it is rendered whole when the
-reply ends.
+that got wider, fewer items), the list is rebuilt as ``Markdown`` does.
+
+When the reply ends, ``finish`` gives the document its exact final form, the
+one ``Markdown.update`` would build from the whole text, at the cost of a
+parse rather than of new widgets: the last text is appended, and the
+document is rebuilt only if its top-level blocks then differ from a full
+parse's (or a link reference definition could have changed earlier ones).
 """
 
 from __future__ import annotations
 
+from markdown_it import MarkdownIt
 from textual.await_complete import AwaitComplete
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -126,6 +131,21 @@ _IN_PLACE: frozenset[type[Widget]] = frozenset(
 )
 """Blocks whose ``_update_from_block`` updates them where they are."""
 
+_TOP_LEVEL = frozenset(
+    {
+        "heading_open",
+        "hr",
+        "paragraph_open",
+        "blockquote_open",
+        "bullet_list_open",
+        "ordered_list_open",
+        "table_open",
+        "fence",
+        "code_block",
+    }
+)
+"""Tokens from which ``Markdown`` builds a block of the document (see ``_parse_markdown``)."""
+
 
 class LiveMarkdown(Markdown):
     """``Markdown`` for text being streamed: lists grow in place (see the module)."""
@@ -142,6 +162,41 @@ class LiveMarkdown(Markdown):
         """
         self.lists_grow = "]:" not in self.source + markdown
         return super().append(markdown)
+
+    async def finish(self, markdown: str) -> None:
+        """Show ``markdown`` in its exact final form (see the module).
+
+        Args:
+            markdown: the whole document: usually this one's source and more.
+        """
+        if markdown.startswith(self.source) and "]:" not in markdown:
+            await self.append(markdown[len(self.source) :])
+            if self._matches_full_parse():
+                return
+        await self.update(markdown)
+
+    def _matches_full_parse(self) -> bool:
+        """Whether the top-level blocks are those a full parse of the source makes.
+
+        The same kinds of block over the same lines: each block's widgets
+        depend only on its own lines (link definitions aside), and the last
+        one was just updated from a parse.
+        """
+        parser = MarkdownIt("gfm-like") if self._parser_factory is None else self._parser_factory()
+        expected = [
+            (
+                self.get_block_class(token.tag if token.type == "heading_open" else token.type),
+                token.map,
+            )
+            for token in parser.parse(self.source)
+            if token.level == 0 and token.map is not None and token.type in _TOP_LEVEL
+        ]
+        shown = [
+            (type(block), list(block.source_range))
+            for block in self.children
+            if isinstance(block, MarkdownBlock)
+        ]
+        return shown == expected
 
     BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual declares it so)
         **Markdown.BLOCKS,

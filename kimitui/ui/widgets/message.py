@@ -100,7 +100,7 @@ class AssistantMessage(Vertical):
         lazy = lazy and bool(text)
         self.frozen = FrozenMarkdown(self._parts[0] if lazy else "")
         """The finished part of the answer, as rendered lines; all of it once finished."""
-        self._tail_view: Markdown | None = None if lazy else LiveMarkdown(self._parts[0])
+        self._tail_view: LiveMarkdown | None = None if lazy else LiveMarkdown(self._parts[0])
         self.thinking: ThinkingBlock | None = None
         """The reasoning block, once reasoning has arrived."""
         self.state_label = Label("", classes="state-label", markup=False)
@@ -255,6 +255,13 @@ class AssistantMessage(Vertical):
             assert view is not None, "the tail is only frozen once final"
             finished, rest = split_finished(tail)
             behind, finished = _split_behind(finished, self.SHOWN_CHARS)
+            if final and not behind:
+                # Nothing to commit for: no render follows. The tail's blocks
+                # are kept where they are already exact.
+                await view.finish(tail)
+                self._tail = tail
+                self._join_margins()
+                return
             if behind:
                 await self._defer(behind)
             if finished:
