@@ -31,7 +31,7 @@ from kimitui.config import Settings
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
 from kimitui.ui.commands import PersonaCommands
-from kimitui.ui.heap import settle_after_imports
+from kimitui.ui.heap import release_collection, settle_after_imports
 from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
@@ -245,6 +245,8 @@ class KimiApp(App[None]):
 
     async def on_unmount(self) -> None:
         """Save what the recorder still holds, and close the provider's connections."""
+        # Never leave the garbage collector off behind us (see ``collection_held_until_drawn``).
+        release_collection()
         if self.store is not None:
             # While the event loop still runs; the CLI closes the store afterwards.
             self.store.recorder.flush()

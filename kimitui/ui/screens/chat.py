@@ -34,6 +34,7 @@ from kimitui.errors import KimituiError, ModelNotFound, redact
 from kimitui.personas import Persona
 from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore, StoreError
+from kimitui.ui.heap import collection_held_until_drawn
 from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
 from kimitui.ui.widgets.key_bar import KeyBar
@@ -357,7 +358,9 @@ class ChatScreen(Screen[None]):
             # The conversation was replaced (or the app is closing): only stop streaming.
             await reply.view.abandon()
             return
-        if await reply.settle(outcome, failure):
-            self.prompt.restore(text)
-        self.streaming = False
-        self.prompt.focus()
+        # No collection until the final form is on screen.
+        with collection_held_until_drawn(self.app):
+            if await reply.settle(outcome, failure):
+                self.prompt.restore(text)
+            self.streaming = False
+            self.prompt.focus()
