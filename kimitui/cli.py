@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from kimitui.store import ConversationStore
 
 STORE_COMMANDS = ("list", "export", "import")
+
+FRAME_RATE = 120
+"""The most frames a second the app draws, unless ``TEXTUAL_FPS`` says otherwise."""
 """First words that run a store command instead of a chat (see ``kimitui.store.commands``)."""
 
 
@@ -222,6 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 store=launch.store,
                 conversation=launch.conversation,
             )
+        # Textual draws at most TEXTUAL_FPS frames a second (60 by default), and
+        # a change can wait up to two frame periods for its frame: 33 ms at 60,
+        # between a reply's end and its final form on screen. Frames are drawn
+        # only when something changed, so a higher cap costs nothing while idle.
+        # Only a default: a TEXTUAL_FPS the user set wins.
+        os.environ.setdefault("TEXTUAL_FPS", str(FRAME_RATE))
         from kimitui.ui.app import KimiApp
 
         KimiApp(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kimitui import __version__
@@ -69,3 +71,21 @@ def test_prompt_without_print_flag_is_a_usage_error() -> None:
 def test_missing_config_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", "nope.toml", "--list-personas"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "120"), ("30", "30")])
+def test_the_app_draws_up_to_120_frames_a_second_unless_told_otherwise(
+    preset: str | None, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kimitui.ui.app import KimiApp
+
+    # Set first, so that the value main() sets is removed after the test too.
+    monkeypatch.setenv("TEXTUAL_FPS", "1")
+    if preset is None:
+        monkeypatch.delenv("TEXTUAL_FPS")
+    else:
+        monkeypatch.setenv("TEXTUAL_FPS", preset)
+    seen: list[str | None] = []
+    monkeypatch.setattr(KimiApp, "run", lambda app: seen.append(os.environ.get("TEXTUAL_FPS")))
+    assert main([]) == 0
+    assert seen == [expected]
