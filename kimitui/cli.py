@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from kimitui.store import ConversationStore
 
 STORE_COMMANDS = ("list", "export", "import")
+"""First words that run a store command instead of a chat (see ``kimitui.store.commands``)."""
 
 FRAME_RATE = 120
 """The most frames a second the app draws, unless ``TEXTUAL_FPS`` says otherwise."""
-"""First words that run a store command instead of a chat (see ``kimitui.store.commands``)."""
 
 
 def _temperature(value: str) -> float:

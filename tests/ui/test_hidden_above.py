@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 
+from kimitui.chat.conversation import ChatMessage, Conversation, MessageState
 from kimitui.ui.widgets.message import AssistantMessage, UserMessage
 from kimitui.ui.widgets.notice import Notice
+from kimitui.ui.widgets.thinking import ThinkingBlock
 from kimitui.ui.widgets.transcript import Transcript
 from tests.fakeserver import FakeMoonshot, Reply
 from tests.ui.conftest import MakeApp
@@ -144,3 +146,61 @@ async def test_after_a_resize_hidden_messages_are_measured_again(
 
     hidden = await compare(make_app, server, narrow_then_page_up)
     assert hidden[1] > 40, "hidden again once laid out at the new width"
+
+
+def saved_conversation() -> Conversation:
+    """40 turns, some with reasoning or marks, replies of several lengths."""
+    messages: list[ChatMessage] = []
+    for index in range(40):
+        messages.append(ChatMessage("user", f"Question {index}"))
+        state = MessageState.INTERRUPTED if index % 7 == 3 else MessageState.COMPLETE
+        reasoning = f"thinking about {index}\n\nstep two" if index % 5 == 1 else ""
+        body = history_reply(index) + ("\n\n" + "A longer paragraph. " * 30 if index % 3 else "")
+        messages.append(ChatMessage("assistant", body, state, reasoning=reasoning))
+    return Conversation(system_prompt="Be brief.", model="moonshot-v1-8k", messages=messages)
+
+
+async def test_a_saved_conversation_is_hidden_at_the_heights_its_replies_end_up_with(
+    make_app: MakeApp,
+) -> None:
+    # Its replies are drawn first at an estimated height, then at their real one:
+    # hidden in between, the spacer would be too short and the view would jump.
+    async with make_app().run_test(size=SIZE) as pilot:
+        screen = chat_screen(pilot)
+        await screen.open_conversation(saved_conversation())
+        transcript = screen.transcript
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(transcript.hidden) > 40)
+        first_shown = next(child for child in transcript.children if child.display)
+        while first_shown is transcript.children[0]:  # The spacer: look past it.
+            first_shown = transcript.children[1 + len(transcript.hidden)]
+        where = first_shown.virtual_region.y
+        transcript.show_hidden()
+        await settle(pilot)
+        assert first_shown.virtual_region.y == where
+
+
+async def test_a_focused_message_is_not_hidden(make_app: MakeApp) -> None:
+    # Keys sent to it could change its height while hidden (a thinking block unfolding).
+    async with make_app().run_test(size=SIZE) as pilot:
+        transcript = chat_screen(pilot).transcript
+        widgets: list[UserMessage | AssistantMessage] = []
+        for index in range(30):
+            widgets += [UserMessage(f"Question {index}"), AssistantMessage(history_reply(index))]
+        await transcript.mount_all(widgets)
+        reply = widgets[21]
+        assert isinstance(reply, AssistantMessage)
+        thinking = ThinkingBlock()
+        reply.thinking = thinking
+        await reply.mount(thinking, before=reply.frozen)
+        await thinking.body.update("a line of thought")
+        await thinking.finish(collapse=True)
+        await wait_until(pilot, lambda: all(r.is_frozen for r in replies(pilot)), timeout=30)
+        transcript.scroll_to_widget(thinking, animate=False)
+        await settle(pilot)
+        thinking.heading.focus()
+        await settle(pilot)
+        transcript.scroll_end(animate=False)
+        await settle(pilot)
+        hidden = transcript.hidden
+        assert widgets[20] in hidden and reply not in hidden

@@ -121,6 +121,7 @@ class FrozenMarkdown(Widget):
         self._trailing_margin = True
         self._version = 0
         self._lines_key: tuple[int, int] | None = None
+        self._measured = -1
         self._lines: list[Strip | None] = []
         self._starts: list[int] = []
         self._wanted: set[_Piece] = set()
@@ -189,8 +190,18 @@ class FrozenMarkdown(Widget):
         self._pieces.extend(_Piece(run) for run in split_runs(source, self.RUN_CHARS))
         self._changed()
 
+    @property
+    def is_laid_out(self) -> bool:
+        """Whether the last layout measured the lines as they are now.
+
+        Not after a change whose layout is still to come (such as lines
+        just rendered): until then the widget's region is its old height.
+        """
+        return self._measured == self._version
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As many lines as the pieces take at ``width`` (some perhaps estimated)."""
+        self._measured = self._version
         return len(self._lines_at(width))
 
     def render_lines(self, crop: Region) -> list[Strip]:

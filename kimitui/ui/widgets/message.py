@@ -144,9 +144,16 @@ class AssistantMessage(Vertical):
     def is_settled(self) -> bool:
         """Whether the reply keeps its height until the width changes.
 
-        It does once it is frozen and no lines of it are being rendered.
+        It does once it is frozen, no lines of it are being rendered, and its
+        height was measured since they last changed.
         """
-        return self.is_frozen and not self._lock.locked() and not self.frozen.is_restaging
+        frozen = self.frozen
+        return (
+            self.is_frozen
+            and not self._lock.locked()
+            and not frozen.is_restaging
+            and frozen.is_laid_out
+        )
 
     def compose(self) -> ComposeResult:
         """The answer and the (hidden until needed) state label."""

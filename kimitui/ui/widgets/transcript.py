@@ -31,11 +31,15 @@ class Transcript(VerticalScroll):
     KEEP_SCREENS: ClassVar[int] = 2
     """Messages within this many screen heights above the view are never hidden."""
 
+    RETRY_DELAY: ClassVar[float] = 0.5
+    """Seconds before trying again to hide messages that were not settled yet."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         """Create an empty transcript."""
         super().__init__(id=id, classes=classes)
         self._above: HiddenAbove | None = None
         self._hide_scheduled = False
+        self._clearing = False
         self._width = 0
 
     @property
@@ -118,7 +122,13 @@ class Transcript(VerticalScroll):
     async def clear(self) -> None:
         """Remove everything, for a fresh conversation."""
         self._above = None
-        await self.remove_children()
+        # A hide pending meanwhile must not measure (or mount a spacer among)
+        # the messages being removed.
+        self._clearing = True
+        try:
+            await self.remove_children()
+        finally:
+            self._clearing = False
         self.anchor()
 
     def show_hidden(self) -> None:
@@ -143,19 +153,27 @@ class Transcript(VerticalScroll):
         from kimitui.ui.widgets.message import AssistantMessage
 
         self._hide_scheduled = False
-        if not self.is_attached or not self.size.height:
+        if self._clearing or not self.is_attached or not self.size.height:
+            return
+        if self.screen.selections:
+            # A selection being made or copied covers only displayed widgets.
             return
         limit = self.scroll_y - self.KEEP_SCREENS * self.size.height
         newly: list[Widget] = []
         for child in self.children:
             if child is self._above or not child.display:  # Or hidden already.
                 continue
-            # Only what was laid out (a widget not placed yet has no region)
-            # and keeps its height while hidden: a reply still streaming or
-            # being frozen, or with lines being rendered, would change it.
+            # Only what was laid out as it is now (a widget not placed yet has
+            # no region) and keeps its height while hidden: a reply still
+            # streaming or being frozen, or with lines being rendered, would
+            # change it, and so could keys sent to a focused one.
             settled = not isinstance(child, AssistantMessage) or child.is_settled
-            placed = settled and child.is_on_screen
+            placed = settled and child.is_on_screen and not child.has_focus_within
             if not placed or child.virtual_region_with_margin.bottom > limit:
+                if not placed and child.virtual_region_with_margin.bottom <= limit:
+                    # Far above but not settled yet (a saved reply still being
+                    # rendered, say): try again shortly.
+                    self.set_timer(self.RETRY_DELAY, self._schedule_hide)
                 # The first message shown must have been placed: it says
                 # how tall the hidden ones are.
                 if newly and child.is_on_screen:
