@@ -204,3 +204,18 @@ async def test_a_focused_message_is_not_hidden(make_app: MakeApp) -> None:
         await settle(pilot)
         hidden = transcript.hidden
         assert widgets[20] in hidden and reply not in hidden
+
+
+async def test_small_scroll_steps_up_to_hidden_messages_are_all_drawn(
+    server: FakeMoonshot, make_app: MakeApp
+) -> None:
+    # Steps of a wheel notch: messages are shown again a few at a time, and
+    # every step looks as it would with nothing hidden.
+    async def wheel_up(pilot: Pilot[None], look: Look) -> None:
+        transcript = chat_screen(pilot).transcript
+        for _ in range(40):
+            transcript.scroll_relative(y=-2, animate=False)
+            await look()
+
+    hidden = await compare(make_app, server, wheel_up)
+    assert min(hidden) < hidden[0], "some messages should have been shown again"

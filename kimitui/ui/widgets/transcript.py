@@ -63,9 +63,13 @@ class Transcript(VerticalScroll):
         super().watch_scroll_y(old_value, new_value)
         above = self._above
         if above is not None and new_value < above.bottom + self.size.height:
-            above.show_ending_below(new_value - self.KEEP_SCREENS * self.size.height)
-            if not above.messages:
-                self.show_hidden()
+            if new_value < above.bottom:
+                self._show_near_view()  # Jumped among them: in this frame.
+            else:
+                # Near them: once this scroll is drawn. Shown in the same
+                # callback, a small scroll step was sometimes not drawn at all
+                # (seen with the mouse wheel in a real terminal).
+                self.call_after_refresh(self._show_near_view)
         elif new_value >= self.max_scroll_y:
             self._schedule_hide()
 
@@ -141,6 +145,15 @@ class Transcript(VerticalScroll):
         # both the spacer and the messages would show the view jump.
         above.display = False
         above.remove()
+
+    def _show_near_view(self) -> None:
+        """Show the hidden messages that end within ``KEEP_SCREENS`` screens above the view."""
+        above = self._above
+        if above is None:
+            return
+        above.show_ending_below(self.scroll_y - self.KEEP_SCREENS * self.size.height)
+        if not above.messages:
+            self.show_hidden()
 
     def _schedule_hide(self) -> None:
         """Hide what is far above the view, once the next layout has placed everything."""
