@@ -171,9 +171,8 @@ async def test_a_saved_conversation_is_hidden_at_the_heights_its_replies_end_up_
         transcript = screen.transcript
         await settle(pilot)
         await wait_until(pilot, lambda: len(transcript.hidden) > 40)
-        first_shown = next(child for child in transcript.children if child.display)
-        while first_shown is transcript.children[0]:  # The spacer: look past it.
-            first_shown = transcript.children[1 + len(transcript.hidden)]
+        # The spacer comes first, then the hidden messages.
+        first_shown = transcript.children[1 + len(transcript.hidden)]
         where = first_shown.virtual_region.y
         transcript.show_hidden()
         await settle(pilot)
