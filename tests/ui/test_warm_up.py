@@ -98,3 +98,37 @@ def test_common_languages_are_highlighted_before_the_first_reply(probe: Any) -> 
 def test_the_first_screens_widgets_are_not_frozen(probe: Any) -> None:
     (*_, reply_still_collectable) = probe[1]
     assert reply_still_collectable
+
+
+EMPTY_CHAT_PROBE = textwrap.dedent(
+    """
+    import asyncio, sys
+    from kimitui.config import Settings
+    from kimitui.ui.app import KimiApp
+    from tests.scripted_provider import ScriptedProvider
+
+    KimiApp._start_warm_up = lambda self: None
+
+    async def main():
+        app = KimiApp(Settings(api_key="sk-probe"), lambda settings: ScriptedProvider([]))
+        async with app.run_test() as pilot:
+            for _ in range(20):  # frames, idle callbacks and timers of an idle chat
+                await pilot.pause(0.01)
+            print(app.screen.prompt.has_focus, "markdown_it" in sys.modules)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_an_empty_chat_does_not_load_markdown_before_the_warm_up() -> None:
+    # Markdown's parser and widgets take 100-250 ms to import: on the event
+    # loop, that is a first frame that much later.
+    result = subprocess.run(
+        [sys.executable, "-c", EMPTY_CHAT_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert result.stdout.split() == ["True", "False"]

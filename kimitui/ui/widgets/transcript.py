@@ -163,11 +163,15 @@ class Transcript(VerticalScroll):
 
     def _hide_far_above(self) -> None:
         """Hide the settled messages ending ``KEEP_SCREENS`` screens or more above the view."""
-        from kimitui.ui.widgets.message import AssistantMessage
-
         self._hide_scheduled = False
         if self._clearing or not self.is_attached or not self.size.height:
             return
+        if not self.children:
+            # Nothing to hide; and the empty chat's first frames do not wait
+            # for the import of the message widgets (and Markdown) below.
+            return
+        from kimitui.ui.widgets.message import AssistantMessage
+
         if self.screen.selections:
             # A selection being made or copied covers only displayed widgets.
             return
