@@ -121,9 +121,16 @@ class KimiApp(App[None]):
             (notice, "information"),
         ]
 
-    def on_mount(self) -> None:
-        """Apply the keymap and open the chat, or the key screen when there is no key."""
+    def get_default_screen(self) -> Screen[None]:
+        """The chat, when there is a key: the app's first frame is then the chat's."""
+        # The first screen is built before ``on_mount``.
         settle_after_imports()
+        if self.settings.api_key is None:
+            return super().get_default_screen()
+        return self._chat()
+
+    def on_mount(self) -> None:
+        """Apply the keymap; ask for a key over the empty first screen when there is none."""
         self.set_keymap(dict(self.settings.keymap))
         if self.store is not None:
             self.store.recorder.on_error = self._saving_stopped
@@ -132,8 +139,6 @@ class KimiApp(App[None]):
                 self.notify(note, severity=severity, markup=False)
         if self.settings.api_key is None:
             self.push_screen(ApiKeyScreen(self.settings.config_file))
-        else:
-            self.push_screen(self._chat())
 
     def on_ready(self, event: events.Ready) -> None:
         """Get ready for the first message once the chat's first frame is on screen."""
@@ -141,9 +146,9 @@ class KimiApp(App[None]):
             # The settings change when a key is saved; the chat that follows
             # builds the provider when it first sends.
             return
-        # Ready comes with the first layout: the empty default screen's, under
-        # the chat. Started now, the warm-up would hold the chat's first frame
-        # back (for 100-300 ms); after the chat's next refresh it is on screen.
+        # Ready comes with the first layout. Started now, the warm-up would
+        # hold the chat's first frame back (for 100-300 ms); after the next
+        # refresh, the chat is on screen.
         self.call_after_refresh(self._start_warm_up)
 
     def _start_warm_up(self) -> None:

@@ -57,9 +57,11 @@ def gate() -> Iterator[threading.Event]:
 def steady(
     run: Callable[[Pilot[None]], Awaitable[None]],
 ) -> Callable[[Pilot[None]], Awaitable[None]]:
-    """Wrap ``run`` so that cursors stop blinking first (a blink would change the picture)."""
+    """Wrap ``run``: wait for the first screen, stop cursors blinking (a blink would show)."""
 
     async def run_before(pilot: Pilot[None]) -> None:
+        # The autopilot starts once the app is mounted, the first screen maybe not yet.
+        await wait_until(pilot, lambda: pilot.app.screen.is_mounted)
         for text_area in pilot.app.screen.query(TextArea):
             text_area.cursor_blink = False
         for text_input in pilot.app.screen.query(Input):

@@ -132,6 +132,10 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         """Show the conversation (or the persona's greeting); open the history if asked."""
+        # Typing goes to the prompt from the first frame on, not only once a
+        # saved conversation has been shown (and not only once ``focus()``'s
+        # callback has run: keys may already be queued behind it).
+        self.set_focus(self.prompt, scroll_visible=False)
         await self._present(self._notice)
         if self._pick:
             self.action_history()
