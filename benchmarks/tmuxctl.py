@@ -130,7 +130,9 @@ class Pane:
                 os.kill(int(pid), 9)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._control.wait(timeout=5)
-        for name in (self.go, self.stats_path):
+        # tmux leaves the socket file of a killed server behind.
+        socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        for name in (self.go, self.stats_path, socket_dir / self.socket):
             with contextlib.suppress(OSError):
                 os.unlink(name)
         with contextlib.suppress(OSError):
