@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from rich.segment import Segment
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets.markdown import MarkdownFence
 
@@ -159,3 +161,29 @@ async def test_reasoning_streams_in_a_thinking_block_that_folds_when_the_answer_
         await wait_until(pilot, lambda: len(server.chat_requests) == 2)
         sent = server.chat_requests[1].json["messages"]
         assert sent[2] == {"role": "assistant", "content": "Hello!"}
+
+
+async def test_no_frame_shows_a_finished_block_twice(
+    server: FakeMoonshot, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A finished block is mounted as its own document and taken out of the
+    # live tail: a frame drawn between the two steps would show it twice.
+    paragraphs = [f"Paragraph {i} says something." for i in range(30)]
+    server.enqueue(Reply(text="\n\n".join(paragraphs), chunk_size=3, delay=0.004))
+    frames: list[str] = []
+    paint = Screen._compositor_refresh
+
+    def painted(screen: Screen[object]) -> None:
+        paint(screen)
+        frames.append("\n".join(strip.text for strip in screen._compositor.render_strips()))
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", painted)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming, timeout=30)
+        await pilot.pause()
+    assert len(frames) > 10  # Drawn while streaming, not only at the end.
+    assert all(paragraph in frames[-1] for paragraph in paragraphs[-5:])
+    doubled = [(n, p) for n, frame in enumerate(frames) for p in paragraphs if frame.count(p) > 1]
+    assert doubled == []

@@ -265,23 +265,27 @@ class AssistantMessage(Vertical):
             if final and not behind:
                 # Nothing to commit for: no render follows. The tail's blocks
                 # are kept where they are already exact.
-                await view.finish(tail)
+                with self.app.batch_update():  # No frame of a half-built final form.
+                    await view.finish(tail)
                 self._tail = tail
                 self._join_margins()
                 return
-            if behind:
-                await self._defer(behind)
-            if finished:
-                committed = Markdown(finished, classes="-committed")
-                await self.mount(committed, before=view)
-                self._committed.append(committed)
-                self._committed_chars += len(finished)
-            if finished or final or appended is None:
-                await view.update(rest)
-            else:
-                await view.append(appended)
-            self._tail = rest
-            self._join_margins()
+            # No frame until the tail is shortened too: a frame drawn after the
+            # committed run is mounted, before the update, would show it twice.
+            with self.app.batch_update():
+                if behind:
+                    await self._defer(behind)
+                if finished:
+                    committed = Markdown(finished, classes="-committed")
+                    await self.mount(committed, before=view)
+                    self._committed.append(committed)
+                    self._committed_chars += len(finished)
+                if finished or final or appended is None:
+                    await view.update(rest)
+                else:
+                    await view.append(appended)
+                self._tail = rest
+                self._join_margins()
         if finished:
             self._schedule_freeze()
 
