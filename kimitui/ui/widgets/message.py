@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.errors import NoWidget
+from textual.widget import Widget
 from textual.widgets import Label, Markdown, Static
 from textual.widgets.markdown import MarkdownBlock
 
@@ -265,14 +267,14 @@ class AssistantMessage(Vertical):
             if final and not behind:
                 # Nothing to commit for: no render follows. The tail's blocks
                 # are kept where they are already exact.
-                with self.app.batch_update():  # No frame of a half-built final form.
+                with _one_frame(self):  # No frame of a half-built final form.
                     await view.finish(tail)
                 self._tail = tail
                 self._join_margins()
                 return
             # No frame until the tail is shortened too: a frame drawn after the
             # committed run is mounted, before the update, would show it twice.
-            with self.app.batch_update():
+            with _one_frame(self):
                 if behind:
                     await self._defer(behind)
                 if finished:
@@ -389,6 +391,20 @@ class AssistantMessage(Vertical):
         text = STATE_LABELS.get(state, "") if state is not None else ""
         self.state_label.update(Content(text))
         self.state_label.display = bool(text)
+
+
+@contextlib.contextmanager
+def _one_frame(widget: Widget) -> Iterator[None]:
+    """Draw no frame while the block runs, and the next one as soon as it is done.
+
+    ``App.batch_update`` holds every screen update; but a screen whose update
+    it held is not woken when the batch ends: it would draw only on its next
+    refresh request (in a slowly streaming reply, 100 ms or more later).
+    """
+    screen = widget.screen
+    with widget.app.batch_update():
+        yield
+    screen.check_idle()
 
 
 def _split_behind(finished: str, keep: int) -> tuple[str, str]:
