@@ -78,8 +78,8 @@ class AssistantMessage(Vertical):
     ``frozen``, which renders it when it comes into view.
     """
 
-    FLUSH_INTERVAL: ClassVar[float] = 0.05
-    """Minimum seconds between two renders while streaming (20 a second)."""
+    FLUSH_INTERVAL: ClassVar[float] = 0.03
+    """Minimum seconds between two renders while streaming (at most 33 a second)."""
 
     SHOWN_CHARS: ClassVar[int] = 4_000
     """When more finished text than twice this arrives at once, only about this
