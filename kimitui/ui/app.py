@@ -64,6 +64,10 @@ may be highlighting the same language meanwhile.
 """
 
 
+WARM_UP_WAIT = 0.5
+"""Seconds between two checks whether the reply that holds the warm-up back has ended."""
+
+
 class KimiApp(App[None]):
     """kimitui's terminal user interface."""
 
@@ -178,15 +182,23 @@ class KimiApp(App[None]):
             loop.call_soon_threadsafe(self._warm_up_highlighting, WARM_LANGUAGES)
 
     def _warm_up_highlighting(self, languages: tuple[str, ...]) -> None:
-        """Highlight a line of the first of ``languages``, then the others, one per turn."""
+        """Highlight a line of the first of ``languages``, then the others, one per turn.
+
+        Not while a reply streams: it needs the event loop more, and loads
+        the languages it uses itself. The rest waits until it has ended.
+        """
         from textual.highlight import highlight
 
         if not languages:
             return
+        # Plain event loop calls (highlight needs no app): dropped if the app stops.
+        loop = asyncio.get_running_loop()
+        if any(isinstance(screen, ChatScreen) and screen.streaming for screen in self.screen_stack):
+            loop.call_later(WARM_UP_WAIT, self._warm_up_highlighting, languages)
+            return
         with suppress(Exception):
             highlight("x\n", language=languages[0])
-        # Plain event loop calls (highlight needs no app): dropped if the app stops.
-        asyncio.get_running_loop().call_later(0.01, self._warm_up_highlighting, languages[1:])
+        loop.call_later(0.01, self._warm_up_highlighting, languages[1:])
 
     def _chat(self, notice: str | None = None) -> ChatScreen:
         """The chat screen, showing the conversation to resume (once) if there is one."""

@@ -132,3 +132,76 @@ def test_an_empty_chat_does_not_load_markdown_before_the_warm_up() -> None:
         cwd=ROOT,
     )
     assert result.stdout.split() == ["True", "False"]
+
+
+STREAMING_PROBE = textwrap.dedent(
+    """
+    import asyncio, json, sys, threading
+    import kimitui.ui.app
+    from kimitui.chat.events import Finished, TextDelta
+    from kimitui.config import Settings
+    from kimitui.ui.app import KimiApp
+    from tests.scripted_provider import ScriptedProvider
+
+    def compiled():
+        from pygments.lexers import find_lexer_class_by_name
+        return "_tokens" in find_lexer_class_by_name("python").__dict__
+
+    calls = []
+    warm = KimiApp._warm_up_highlighting
+    def counted(self, languages):
+        calls.append(len(languages))
+        warm(self, languages)
+    KimiApp._warm_up_highlighting = counted
+    kimitui.ui.app.WARM_UP_WAIT = 0.05
+
+    # The warm-up thread waits for the reply to start streaming.
+    replying = threading.Event()
+    thread = KimiApp._warm_up
+    def held(self, loop):
+        replying.wait(10)
+        thread(self, loop)
+    KimiApp._warm_up = held
+
+    async def main():
+        gate = asyncio.Event()
+        reply = [TextDelta("Hel"), TextDelta("lo"), Finished("stop", "kimi-test")]
+        provider = ScriptedProvider([reply], gate=gate)  # held after "Hel"
+        app = KimiApp(Settings(api_key="sk-probe"), lambda settings: provider)
+        async with app.run_test() as pilot:
+            await pilot.press("h", "i", "enter")
+            for _ in range(1000):  # up to 10 s
+                await pilot.pause(0.01)
+                if app.screen.streaming:
+                    break
+            replying.set()
+            for _ in range(1000):
+                await pilot.pause(0.01)
+                if len(calls) >= 2:
+                    break
+            during = [app.screen.streaming, len(calls) >= 2, compiled()]
+            gate.set()
+            for _ in range(1000):
+                await pilot.pause(0.01)
+                if compiled():
+                    break
+            after = [app.screen.streaming, compiled()]
+        print(json.dumps([during, after]))
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_highlighting_is_warmed_up_only_once_no_reply_streams() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", STREAMING_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    during, after = json.loads(result.stdout)
+    # The warm-up came twice while the reply streamed, and loaded nothing.
+    assert during == [True, True, False]
+    assert after == [False, True]
