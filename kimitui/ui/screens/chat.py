@@ -57,6 +57,23 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+r", "retry", "Retry", id="chat.retry"),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new"),
         Binding("ctrl+o", "history", "History", id="chat.history"),
+        # Priority: the focused prompt would move its cursor by a page instead.
+        Binding(
+            "pageup",
+            "scroll_transcript('up')",
+            "Scroll",
+            key_display="pgup/pgdn",
+            priority=True,
+            id="chat.page_up",
+        ),
+        Binding(
+            "pagedown",
+            "scroll_transcript('down')",
+            "Scroll down",
+            show=False,
+            priority=True,
+            id="chat.page_down",
+        ),
     ]
     """
     | Key(s) | Description |
@@ -65,6 +82,7 @@ class ChatScreen(Screen[None]):
     | ctrl+r | Send the last failed message again. |
     | ctrl+n | Start a new conversation with the same persona. |
     | ctrl+o | Open the history of saved conversations. |
+    | pageup, pagedown | Scroll the conversation a page, wherever the focus is. |
     """
 
     transcript = getters.query_one(Transcript)
@@ -231,6 +249,13 @@ class ChatScreen(Screen[None]):
             await self.transcript.add_greeting(self._persona.greeting)
         self.prompt.focus()
 
+    def action_scroll_transcript(self, direction: str) -> None:
+        """Scroll the conversation a page ``"up"`` or ``"down"``, as its own keys do."""
+        if direction == "up":
+            self.transcript.scroll_page_up()
+        else:
+            self.transcript.scroll_page_down()
+
     def action_history(self) -> None:
         """Open the history; the conversation chosen there replaces this one."""
         from kimitui.ui.screens.history import HistoryScreen
@@ -364,7 +389,11 @@ class ChatScreen(Screen[None]):
             return
         # No collection until the final form is on screen.
         with collection_held_until_drawn(self.app):
-            if await reply.settle(outcome, failure):
+            restored = await reply.settle(outcome, failure)
+            if restored:
                 self.prompt.restore(text)
             self.streaming = False
-            self.prompt.focus()
+            # Ready for the next message; but focus moved elsewhere while the
+            # reply streamed (to scroll the transcript by keys, say) stays there.
+            if restored or self.focused is None:
+                self.prompt.focus()

@@ -66,18 +66,22 @@ class KeyBar(Widget, can_focus=False):
 
     def render(self) -> Content:
         """The keys on the left, the command palette key on the right."""
-        shown: dict[str, tuple[Binding, bool]] = {}
+        shown: dict[str, tuple[int, Binding, bool]] = {}
         palette: tuple[Binding, bool] | None = None
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        for node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.key == self.app.COMMAND_PALETTE_BINDING and self.app.ENABLE_COMMAND_PALETTE:
                 palette = (binding, enabled)
             elif binding.show:
                 # One key per action, the first bound (as the footer does).
-                shown.setdefault(binding.action, (binding, enabled))
+                depth = len(node.ancestors_with_self)
+                shown.setdefault(binding.action, (depth, binding, enabled))
         keys: list[_Key] = []
         parts: list[Content] = []
         width = 0
-        for binding, enabled in shown.values():
+        # The focused widget's keys first, the app's last. A priority binding
+        # replaces a key of the focused widget in place, which would put it
+        # first (the chat's page keys before Send, say).
+        for _depth, binding, enabled in sorted(shown.values(), key=lambda item: -item[0]):
             part = self._label(binding, enabled)
             keys.append(_Key(binding.key, enabled, width, width + part.cell_length))
             parts.append(part)
