@@ -131,7 +131,7 @@ class Pane:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._control.wait(timeout=5)
         # tmux leaves the socket file of a killed server behind.
-        socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        socket_dir = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
         for name in (self.go, self.stats_path, socket_dir / self.socket):
             with contextlib.suppress(OSError):
                 os.unlink(name)

@@ -1,10 +1,11 @@
-"""Scrolling the conversation by keys, with the focus in the prompt or in the transcript."""
+"""Scrolling the conversation by keys, and typing, wherever the focus is on the chat."""
 
 from __future__ import annotations
 
 import threading
 
 from kimitui.ui.widgets.message import AssistantMessage, UserMessage
+from kimitui.ui.widgets.thinking import ThinkingBlock
 from tests.fakeserver import FakeMoonshot, Reply
 from tests.ui.conftest import MakeApp
 from tests.ui.helpers import chat_screen, replies, screen_text, wait_until
@@ -64,3 +65,30 @@ async def test_focus_moved_away_while_a_reply_streams_stays_there(
             assert screen.focused is screen.transcript
     finally:
         gate.set()
+
+
+async def test_typing_with_the_focus_elsewhere_goes_into_the_prompt(make_app: MakeApp) -> None:
+    async with make_app().run_test(size=SIZE) as pilot:
+        screen = chat_screen(pilot)
+        reply = AssistantMessage("An answer.")
+        await screen.transcript.mount_all([UserMessage("A question"), reply])
+        thinking = ThinkingBlock()
+        reply.thinking = thinking
+        await reply.mount(thinking, before=reply.frozen)
+        await thinking.body.update("a line of thought")
+        await thinking.finish(collapse=True)
+        await pilot.press(*"draft ")
+        await pilot.press("tab")  # To the transcript.
+        await wait_until(pilot, lambda: screen.focused is screen.transcript)
+        await pilot.press(*"more", "!")
+        await wait_until(pilot, lambda: screen.prompt.has_focus)
+        assert screen.prompt.text == "draft more!"
+
+        # A key bound where the focus is keeps its meaning: space unfolds the thoughts.
+        thinking.heading.focus()
+        await wait_until(pilot, lambda: thinking.heading.has_focus)
+        assert thinking.collapsed
+        await pilot.press("space")
+        await wait_until(pilot, lambda: not thinking.collapsed)
+        assert screen.prompt.text == "draft more!"
+        assert thinking.heading.has_focus

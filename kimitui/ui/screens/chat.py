@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import getters, on, work
+from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
@@ -157,6 +157,25 @@ class ChatScreen(Screen[None]):
         await self._present(self._notice)
         if self._pick:
             self.action_history()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes into the prompt wherever the focus is on this screen.
+
+        After a click in the transcript (to select text, say) or a Tab to it
+        (to scroll by keys), the next message is still typed where it is
+        sent from. Keys bound to something in the focus chain (a thinking
+        title's space, say) keep their meaning.
+        """
+        if (
+            event.is_printable
+            and event.character is not None
+            and not self.prompt.has_focus
+            and event.key not in self.active_bindings
+        ):
+            event.stop()
+            event.prevent_default()
+            self.set_focus(self.prompt, scroll_visible=False)
+            self.prompt.insert(event.character)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer Stop only while streaming, and Retry only after a failure."""
@@ -394,6 +413,7 @@ class ChatScreen(Screen[None]):
                 self.prompt.restore(text)
             self.streaming = False
             # Ready for the next message; but focus moved elsewhere while the
-            # reply streamed (to scroll the transcript by keys, say) stays there.
+            # reply streamed (to scroll the transcript by keys, say) stays
+            # there: typing goes to the prompt anyway (``on_key``).
             if restored or self.focused is None:
                 self.prompt.focus()

@@ -401,10 +401,13 @@ def _one_frame(widget: Widget) -> Iterator[None]:
     it held is not woken when the batch ends: it would draw only on its next
     refresh request (in a slowly streaming reply, 100 ms or more later).
     """
-    screen = widget.screen
-    with widget.app.batch_update():
-        yield
-    screen.check_idle()
+    screen = widget.screen if widget.is_attached else None
+    try:
+        with widget.app.batch_update():
+            yield
+    finally:
+        if screen is not None:
+            screen.check_idle()
 
 
 def _split_behind(finished: str, keep: int) -> tuple[str, str]:
