@@ -123,32 +123,50 @@ class MoonshotProvider:
             raise ServerError("The server sent a malformed reply chunk.") from error
 
     async def _stream(self, params: dict[str, Any]) -> AsyncGenerator[ProviderEvent, None]:
-        chunks = await self._client.chat.completions.create(
-            **params, stream=True, stream_options={"include_usage": True}
+        # The chunks come as the JSON objects they are, not as the SDK's
+        # ChatCompletionChunk models: building those costs 0.2 ms a chunk
+        # (260 ms of a 5k-character reply's 1,230 chunks, on the event loop
+        # that draws it), against 0.01 ms for the JSON itself. The SDK still
+        # sends the request, decodes the events and raises every error.
+        chunks = await self._client.post(
+            "/chat/completions",
+            body={**params, "stream": True, "stream_options": {"include_usage": True}},
+            cast_to=object,
+            stream=True,
+            stream_cls=openai.AsyncStream[object],
         )
         usage_seen = False
         finished: Finished | None = None
         async with chunks:
             async for chunk in chunks:
-                if not chunk.choices:
+                if not isinstance(chunk, dict):
+                    raise ServerError("The server sent a malformed reply chunk.")
+                choices = chunk.get("choices")
+                if not choices:
                     # The include_usage chunk: used only if no choice carried usage.
-                    if chunk.usage is not None and not usage_seen:
+                    usage = chunk.get("usage")
+                    if isinstance(usage, dict) and not usage_seen:
                         usage_seen = True
-                        yield _usage(chunk.usage.model_dump())
+                        yield _usage(usage)
                     continue
-                choice = chunk.choices[0]
-                delta = choice.delta
-                reasoning = getattr(delta, "reasoning_content", None)
-                if reasoning:
-                    yield ReasoningDelta(reasoning)
-                if delta.content:
-                    yield TextDelta(delta.content)
-                choice_usage = getattr(choice, "usage", None)
+                choice = choices[0] if isinstance(choices, list) else None
+                if not isinstance(choice, dict):
+                    raise ServerError("The server sent a malformed reply chunk.")
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    reasoning = delta.get("reasoning_content")
+                    if reasoning and isinstance(reasoning, str):
+                        yield ReasoningDelta(reasoning)
+                    content = delta.get("content")
+                    if content and isinstance(content, str):
+                        yield TextDelta(content)
+                choice_usage = choice.get("usage")
                 if isinstance(choice_usage, dict) and not usage_seen:
                     usage_seen = True
                     yield _usage(choice_usage)
-                if choice.finish_reason is not None:
-                    finished = Finished(choice.finish_reason, chunk.model)
+                reason = choice.get("finish_reason")
+                if reason is not None:
+                    finished = Finished(str(reason), str(chunk.get("model") or params["model"]))
         # Emitted after the stream closed: a reply is finished only if the
         # server said so; a stream that just stops is incomplete.
         if finished is not None:

@@ -264,3 +264,62 @@ async def test_gate_freezes_a_stream_midway(
 def test_repr_hides_the_key(server: FakeMoonshot) -> None:
     provider = MoonshotProvider(api_key="sk-canary-secret-42", base_url=server.base_url)
     assert "sk-canary" not in repr(provider)
+
+
+class _RawSSE:
+    """A server that answers every POST with one fixed SSE body (chunks the fake never sends)."""
+
+    def __init__(self, *chunks: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        body = "".join(f"data: {chunk}\n\n" for chunk in (*chunks, "[DONE]")).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+async def test_chunks_are_read_as_json_without_the_fields_they_lack() -> None:
+    # No model in the chunks: the reply is credited to the model asked for.
+    server = _RawSSE(
+        '{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}',
+        '{"choices": [{"index": 0, "delta": {}, "finish_reason": "stop",'
+        ' "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}]}',
+    )
+    try:
+        provider = MoonshotProvider(api_key="sk-x", base_url=server.base_url)
+        events = await collect(provider, model="moonshot-v1-8k")
+        await provider.aclose()
+    finally:
+        server.close()
+    assert events == [TextDelta("Hi"), Usage(3, 1, 4), Finished("stop", "moonshot-v1-8k")]
+
+
+@pytest.mark.parametrize(
+    "chunk", ['{"choices": ["oops"]}', '{"choices": {"0": {}}}', '["not", "an", "object"]']
+)
+async def test_a_chunk_of_the_wrong_shape_is_a_malformed_reply(chunk: str) -> None:
+    server = _RawSSE('{"choices": [{"index": 0, "delta": {"content": "Hi"}}]}', chunk)
+    try:
+        provider = MoonshotProvider(api_key="sk-x", base_url=server.base_url)
+        with pytest.raises(ServerError, match="malformed"):
+            await collect(provider)
+        await provider.aclose()
+    finally:
+        server.close()
