@@ -9,6 +9,7 @@ code from ``kimitui.cli``. Textual is never imported here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -58,7 +59,8 @@ class MarkdownWriter:
 
     The live tail is redrawn at most ``INTERVAL`` seconds apart however fast
     deltas arrive, so a fast stream costs a few redraws a second, not one per
-    delta; finished blocks are printed once and never redrawn.
+    delta; finished blocks are printed once and never redrawn. Text held back
+    by the interval is drawn when it ends, whether or not more text comes.
     """
 
     INTERVAL = 0.05
@@ -72,6 +74,7 @@ class MarkdownWriter:
         self.tail = ""
         self.pending: list[str] = []
         self.drawn_at = 0.0
+        self._due: asyncio.TimerHandle | None = None
         self.live.start()
 
     def _markdown(self, text: str) -> Markdown:
@@ -81,12 +84,21 @@ class MarkdownWriter:
 
     def write(self, text: str) -> None:
         self.pending.append(text)
-        now = time.monotonic()
-        if now - self.drawn_at >= self.INTERVAL:
+        wait = self.drawn_at + self.INTERVAL - time.monotonic()
+        if wait <= 0:
             self._draw()
-            self.drawn_at = now
+        elif self._due is None:
+            # The stream may pause here (or a held-back ending follow): the
+            # text must not wait for the next delta to be drawn.
+            # Outside an event loop (RuntimeError), the next write draws it.
+            with contextlib.suppress(RuntimeError):
+                self._due = asyncio.get_running_loop().call_later(wait, self._draw)
 
     def _draw(self) -> None:
+        if self._due is not None:
+            self._due.cancel()
+            self._due = None
+        self.drawn_at = time.monotonic()
         finished, self.tail = split_finished(self.tail + "".join(self.pending))
         self.pending.clear()
         if finished:

@@ -63,3 +63,23 @@ def test_markdown_writer_renders_streamed_markdown_once_finished() -> None:
     assert "\x1b[2J" not in rendered
     # Each block appears once: finished blocks are never printed twice.
     assert rendered.count("Some") == 1 and rendered.count("x = 1") == 1
+
+
+def test_markdown_writer_draws_text_held_back_even_if_no_more_comes() -> None:
+    import asyncio
+    import io
+
+    from kimitui.printmode import MarkdownWriter
+
+    async def pause_after_two_writes() -> None:
+        writer = MarkdownWriter(io.StringIO())
+        writer.write("First paragraph.\n\n")  # Drawn at once.
+        writer.write("Second, held back by the interval.")
+        assert writer.pending == ["Second, held back by the interval."]
+        await asyncio.sleep(writer.INTERVAL * 3)  # The stream pauses: no more writes.
+        # Drawn meanwhile: in the live tail (Rich shows it on a terminal).
+        assert writer.pending == []
+        assert writer.tail == "Second, held back by the interval."
+        writer.close()
+
+    asyncio.run(pause_after_two_writes())
