@@ -67,16 +67,17 @@ PROBE = textwrap.dedent(
 )
 
 
+def run_probe(code: str, *args: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter from the repository's root."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def probe() -> Any:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, *WARM_LANGUAGES],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout)
+    return json.loads(run_probe(PROBE, *WARM_LANGUAGES))
 
 
 def test_start_up_objects_are_frozen_and_the_collector_runs_less_often(probe: Any) -> None:
@@ -124,14 +125,7 @@ EMPTY_CHAT_PROBE = textwrap.dedent(
 def test_an_empty_chat_does_not_load_markdown_before_the_warm_up() -> None:
     # Markdown's parser and widgets take 100-250 ms to import: on the event
     # loop, that is a first frame that much later.
-    result = subprocess.run(
-        [sys.executable, "-c", EMPTY_CHAT_PROBE],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    assert result.stdout.split() == ["True", "False"]
+    assert run_probe(EMPTY_CHAT_PROBE).split() == ["True", "False"]
 
 
 STREAMING_PROBE = textwrap.dedent(
@@ -194,14 +188,7 @@ STREAMING_PROBE = textwrap.dedent(
 
 
 def test_highlighting_is_warmed_up_only_once_no_reply_streams() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", STREAMING_PROBE],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    during, after = json.loads(result.stdout)
+    during, after = json.loads(run_probe(STREAMING_PROBE))
     # The warm-up came twice while the reply streamed, and loaded nothing.
     assert during == [True, True, False]
     assert after == [False, True]

@@ -264,28 +264,26 @@ class AssistantMessage(Vertical):
             assert view is not None, "the tail is only frozen once final"
             finished, rest = split_finished(tail)
             behind, finished = _split_behind(finished, self.SHOWN_CHARS)
-            if final and not behind:
-                # Nothing to commit for: no render follows. The tail's blocks
-                # are kept where they are already exact.
-                with _one_frame(self):  # No frame of a half-built final form.
-                    await view.finish(tail)
-                self._tail = tail
-                self._join_margins()
-                return
-            # No frame until the tail is shortened too: a frame drawn after the
-            # committed run is mounted, before the update, would show it twice.
+            # No frame of a half-done change: drawn after a committed run is
+            # mounted but before the tail is shortened, it would show it twice.
             with _one_frame(self):
-                if behind:
-                    await self._defer(behind)
-                if finished:
-                    committed = Markdown(finished, classes="-committed")
-                    await self.mount(committed, before=view)
-                    self._committed.append(committed)
-                    self._committed_chars += len(finished)
-                if finished or final or appended is None:
-                    await view.update(rest)
+                if final and not behind:
+                    # Nothing to commit for: no render follows. The tail's
+                    # blocks are kept where they are already exact.
+                    await view.finish(tail)
+                    finished, rest = "", tail
                 else:
-                    await view.append(appended)
+                    if behind:
+                        await self._defer(behind)
+                    if finished:
+                        committed = Markdown(finished, classes="-committed")
+                        await self.mount(committed, before=view)
+                        self._committed.append(committed)
+                        self._committed_chars += len(finished)
+                    if finished or final or appended is None:
+                        await view.update(rest)
+                    else:
+                        await view.append(appended)
                 self._tail = rest
                 self._join_margins()
         if finished:
