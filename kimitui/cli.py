@@ -18,10 +18,10 @@ from kimitui import __version__
 from kimitui.config import CliOverrides, Settings, load_settings, read_sources
 from kimitui.errors import ConfigError
 from kimitui.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from kimitui.providers.base import ChatProvider
 
 if TYPE_CHECKING:
     from kimitui.chat.conversation import Conversation
+    from kimitui.providers.base import ChatProvider
     from kimitui.store import ConversationStore
 
 STORE_COMMANDS = ("list", "export", "import")

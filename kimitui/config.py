@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,14 +190,20 @@ def read_sources(config_path: Path | None) -> tuple[dict[str, str | None], dict[
     Raises:
         ConfigError: the config file is not valid TOML or cannot be read.
     """
-    from dotenv import dotenv_values
-
+    # The parsers load only for files that exist: most launches have neither
+    # file, and the two imports are a few milliseconds of start-up.
     path = config_path or default_config_file()
-    dotenv = dict(dotenv_values(Path.cwd() / ".env")) if (Path.cwd() / ".env").is_file() else {}
+    dotenv: dict[str, str | None] = {}
+    if (Path.cwd() / ".env").is_file():
+        from dotenv import dotenv_values
+
+        dotenv = dict(dotenv_values(Path.cwd() / ".env"))
     config: dict[str, Any] = {}
     if config_path is not None and not path.is_file():
         raise ConfigError(f"Config file {path} does not exist.")
     if path.is_file():
+        import tomllib
+
         try:
             config = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:

@@ -8,6 +8,7 @@ before it knows it needs them.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,9 +78,36 @@ def test_ui_start_up_loads_only_what_the_first_screen_shows() -> None:
         "kimitui.ui.widgets.message",
         "kimitui.ui.screens.history",
         "kimitui.ui.screens.model_picker",
+        "kimitui.ui.screens.api_key",
         "kimitui.store.export",
+        # The reply path: loaded by the warm-up after the first frame.
+        "kimitui.chat.session",
+        "kimitui.chat.events",
+        "kimitui.ui.reply_events",
     }
     assert sorted(later & loaded) == []
+
+
+def test_settings_load_the_file_parsers_only_for_files_that_exist(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from pathlib import Path; from kimitui.config import read_sources\n"
+        "read_sources(None)\n"
+        "print('tomllib' in sys.modules, 'dotenv' in sys.modules)\n"
+        "Path('.env').write_text('MOONSHOT_API_KEY=sk-env\\n')\n"
+        "Path('config.toml').write_text('model = \"moonshot-v1-8k\"\\n')\n"
+        "dotenv, config, _ = read_sources(Path('config.toml'))\n"
+        "print(dotenv['MOONSHOT_API_KEY'], config['model'])\n"
+    )
+    env = {**os.environ, "KIMITUI_HOME": str(tmp_path / "home")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.stdout.split() == ["False", "False", "sk-env", "moonshot-v1-8k"]
 
 
 def test_only_the_ui_imports_textual() -> None:

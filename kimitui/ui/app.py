@@ -20,7 +20,7 @@ from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -28,18 +28,19 @@ from textual.screen import Screen
 
 from kimitui.chat.conversation import Conversation
 from kimitui.config import Settings
-from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore
 from kimitui.ui.commands import PersonaCommands
 from kimitui.ui.heap import release_collection, settle_after_imports
-from kimitui.ui.screens.api_key import ApiKeyScreen
 from kimitui.ui.screens.chat import ChatScreen
 
 if TYPE_CHECKING:
-    # A type only: the export code loads when a conversation is first exported.
+    # Types only: the export code loads when a conversation is first exported,
+    # the key screen when there is no key.
+    from kimitui.providers.base import ChatProvider
     from kimitui.store.export import Format
+    from kimitui.ui.screens.api_key import ApiKeyScreen
 
-ProviderFactory = Callable[[Settings], ChatProvider]
+ProviderFactory = Callable[[Settings], "ChatProvider"]
 """Builds the chat provider from settings (the CLI passes the Moonshot one).
 
 Called in a background thread after the first frame; once per app, unless it fails.
@@ -142,6 +143,8 @@ class KimiApp(App[None]):
             if note:
                 self.notify(note, severity=severity, markup=False)
         if self.settings.api_key is None:
+            from kimitui.ui.screens.api_key import ApiKeyScreen
+
             self.push_screen(ApiKeyScreen(self.settings.config_file))
 
     def on_ready(self, event: events.Ready) -> None:
@@ -164,13 +167,15 @@ class KimiApp(App[None]):
         ).start()
 
     def _warm_up(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Import the reply widgets and build the provider, so Enter sends at once.
+        """Import the reply code and widgets and build the provider, so Enter sends at once.
 
         Both take most of a second (Markdown and Pygments; the ``openai`` SDK,
         its models and an SSL context), which would otherwise be spent on the
         event loop between the first Enter and its request. Then the
         highlighting of common languages is loaded, on the event loop.
         """
+        import kimitui.chat.session
+        import kimitui.ui.reply_events
         import kimitui.ui.widgets.message  # noqa: F401
 
         # A failure is reported when a message is sent: that builds it again.
@@ -250,8 +255,7 @@ class KimiApp(App[None]):
                 self._provider = self._make_provider(self.settings)
             return self._provider
 
-    @on(ApiKeyScreen.KeySaved)
-    def start_chat_with_key(self, event: ApiKeyScreen.KeySaved) -> None:
+    def on_api_key_screen_key_saved(self, event: ApiKeyScreen.KeySaved) -> None:
         """Use the key that was just saved and open the chat."""
         self.settings = dataclasses.replace(
             self.settings, api_key=event.api_key, api_key_source="config"

@@ -8,8 +8,10 @@ opens the history, from which a saved conversation is shown and continued.
 With a store, every session saves through the store's recorder. The screen
 asks the app for the provider only when it sends, and nothing touches the
 network before the first frame. The history, import and model screens (and
-the export code) are imported when first used, not with the chat: none of
-them is on the first frame, and importing is most of the start-up time.
+the export code) are imported when first used, not with the chat, and the
+chat session and reply code when the first reply starts (the app's warm-up
+usually has them loaded by then): none of them is on the first frame, and
+importing is most of the start-up time.
 """
 
 from __future__ import annotations
@@ -28,14 +30,11 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from kimitui.chat.conversation import Conversation, MessageState
-from kimitui.chat.session import ChatSession, RetryPolicy
 from kimitui.config import Settings
 from kimitui.errors import KimituiError, ModelNotFound, redact
 from kimitui.personas import Persona
-from kimitui.providers.base import ChatProvider
 from kimitui.store import ConversationStore, StoreError
 from kimitui.ui.heap import collection_held_until_drawn
-from kimitui.ui.reply_events import ReplyEvents
 from kimitui.ui.saved import last_reply_model, new_conversation, persona_for, show_saved
 from kimitui.ui.widgets.key_bar import KeyBar
 from kimitui.ui.widgets.prompt import PromptInput
@@ -43,7 +42,10 @@ from kimitui.ui.widgets.status_bar import StatusBar
 from kimitui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from kimitui.chat.session import ChatSession
+    from kimitui.providers.base import ChatProvider
     from kimitui.store.export import Format
+    from kimitui.ui.reply_events import ReplyEvents
     from kimitui.ui.screens.history import HistoryScreen
 
 PLACEHOLDER = "Message Kimi · Enter to send · ctrl+j for a new line"
@@ -349,6 +351,8 @@ class ChatScreen(Screen[None]):
 
     def _session_for_send(self) -> ChatSession:
         if self._session is None:
+            from kimitui.chat.session import ChatSession, RetryPolicy
+
             self._session = ChatSession(
                 self._conversation,
                 self._provider(),
@@ -366,6 +370,8 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="reply", exit_on_error=False, description="Stream a reply")
     async def _stream_reply(self, text: str, *, retry: bool) -> None:
         """Send ``text`` (or resend the failed message) and render the reply as it streams."""
+        from kimitui.ui.reply_events import ReplyEvents
+
         conversation = self._conversation
         await self.transcript.add_user(text)
         reply = ReplyEvents(await self.transcript.start_reply(), self.transcript, self.status_bar)

@@ -7,11 +7,14 @@ line is assembled as ``Content`` and never parsed as markup.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kimitui.chat.events import Usage
+if TYPE_CHECKING:
+    from kimitui.chat.events import Usage
 
 
 class StatusBar(Widget):
