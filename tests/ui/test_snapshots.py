@@ -21,11 +21,15 @@ from kimitui.chat.conversation import MessageState
 from kimitui.cli import make_provider
 from kimitui.store import ConversationStore
 from kimitui.ui.app import KimiApp
+from kimitui.ui.screens.confirm import ConfirmScreen
 from kimitui.ui.screens.history import HistoryScreen
+from kimitui.ui.screens.import_file import ImportScreen
+from kimitui.ui.screens.model_picker import ModelPicker
+from kimitui.ui.screens.rename import RenameScreen
 from kimitui.ui.widgets import history_table
 from tests.fakeserver import FakeMoonshot, Reply
 from tests.ui.conftest import MakeApp, MakeSettings
-from tests.ui.helpers import chat_screen, replies, save_conversation, wait_until
+from tests.ui.helpers import chat_screen, replies, save_conversation, screen_text, wait_until
 
 SIZE = (100, 30)
 FIXED_CONFIG = Path("/home/user/.config/kimitui/config.toml")
@@ -201,3 +205,48 @@ def test_resumed_conversation(
         await wait_until(pilot, lambda: len(replies(pilot)) == 2)
 
     assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+
+
+def test_rename_dialog(
+    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
+) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await _open_history(pilot)
+        await pilot.press("down", "r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
+        pilot.app.screen.query_one(Input).cursor_blink = False
+
+    app = KimiApp(make_settings(), make_provider, store=saved)
+    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+
+
+def test_delete_confirmation(
+    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
+) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        await _open_history(pilot)
+        await pilot.press("down", "d")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+
+    app = KimiApp(make_settings(), make_provider, store=saved)
+    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+
+
+def test_import_dialog(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        chat_screen(pilot).action_import()
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ImportScreen))
+        await wait_until(pilot, lambda: "Import a conversation" in screen_text(pilot))
+        pilot.app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(make_app(), run_before=steady(run), terminal_size=SIZE)
+
+
+def test_model_picker(snap_compare: SnapCompare, make_app: MakeApp) -> None:
+    async def run(pilot: Pilot[None]) -> None:
+        chat_screen(pilot).action_pick_model()
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ModelPicker))
+        await wait_until(pilot, lambda: "models; current" in screen_text(pilot))
+        pilot.app.screen.query_one(Input).cursor_blink = False
+
+    assert snap_compare(make_app(), run_before=steady(run), terminal_size=SIZE)

@@ -45,6 +45,34 @@ EMPTY = "No saved conversations yet: they are saved as you chat."
 class HistoryScreen(ModalScreen[Conversation | None]):
     """Saved conversations; dismisses with the one to open, or ``None``."""
 
+    DEFAULT_CSS = """
+    HistoryScreen {
+        align: center middle;
+    }
+
+    #history-panel {
+        width: 100%;
+        height: 100%;
+        padding: 0 1;
+        border: round $primary;
+        border-title-color: $primary;
+        border-title-style: bold;
+
+        & > #history-search {
+            margin: 0 0 0 0;
+        }
+        & > #history-status {
+            height: auto;
+            padding: 0 1;
+            color: $text-muted;
+        }
+        & > HistoryTable {
+            height: 1fr;
+            background: transparent;
+        }
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", priority=True, id="history.open"),
         Binding("escape", "close", "Close", id="history.close"),

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from kimitui.ui.screens.dialog import DialogScreen
 
 HINT = "A .json file written by kimitui's export · Enter imports and opens it · Esc cancels"
 
 
-class ImportScreen(ModalScreen[Path | None]):
+class ImportScreen(DialogScreen[Path | None]):
     """Takes the path of a JSON export."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

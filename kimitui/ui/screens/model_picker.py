@@ -43,6 +43,30 @@ def describe(model: ModelInfo) -> Text:
 class ModelPicker(ModalScreen[str | None]):
     """Choose the model for this conversation; dismisses with its id, or ``None``."""
 
+    DEFAULT_CSS = """
+    ModelPicker {
+        align: center middle;
+
+        #model-picker {
+            width: 70;
+            height: auto;
+            max-height: 80%;
+            padding: 1 2;
+            border: round $primary;
+            background: $surface;
+        }
+
+        #model-list {
+            height: auto;
+            max-height: 16;
+        }
+
+        #model-status {
+            color: $text-muted;
+        }
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_picker", "Cancel", id="models.cancel"),
     ]

@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from kimitui.ui.screens.dialog import DialogScreen
 
 HINT = "Enter saves · an empty title goes back to the first line you wrote · Esc cancels"
 
 
-class RenameScreen(ModalScreen[str | None]):
+class RenameScreen(DialogScreen[str | None]):
     """Takes a new title in an input prefilled with the current one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
