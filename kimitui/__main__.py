@@ -1,5 +1,18 @@
-"""Allow ``python -m kimitui``."""
+"""The ``kimitui`` command and ``python -m kimitui``: the CLI, loaded with the collector paused."""
 
-from kimitui.cli import main
+from __future__ import annotations
 
-raise SystemExit(main())
+from kimitui.startup import pause_collection
+
+
+def main() -> int:
+    """Run the CLI; returns its exit code."""
+    # Before the CLI's imports: they are part of the start-up (see kimitui.startup).
+    pause_collection()
+    from kimitui.cli import main as run
+
+    return run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -18,6 +18,7 @@ from kimitui import __version__
 from kimitui.config import CliOverrides, Settings, load_settings, read_sources
 from kimitui.errors import ConfigError
 from kimitui.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from kimitui.startup import resume_collection
 
 if TYPE_CHECKING:
     from kimitui.chat.conversation import Conversation
@@ -195,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in STORE_COMMANDS:
         from kimitui.store.commands import run_command
 
+        resume_collection()
         return run_command(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -218,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for line in (launch.warning, launch.notice):
                 if line:
                     print(f"kimitui: {line}", file=sys.stderr)
+            resume_collection()
             return run_print_mode(
                 settings,
                 " ".join(args.prompt),
@@ -231,17 +234,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # only when something changed, so a higher cap costs nothing while idle.
         # Only a default: a TEXTUAL_FPS the user set wins.
         os.environ.setdefault("TEXTUAL_FPS", str(FRAME_RATE))
-        from kimitui.ui.app import KimiApp
+        # A collector paused by the entry point stays off while Textual loads:
+        # the app resumes it before it builds its first screen (kimitui.startup).
+        try:
+            from kimitui.ui.app import KimiApp
 
-        KimiApp(
-            settings,
-            make_provider,
-            store=launch.store,
-            resume=launch.conversation,
-            pick=launch.pick,
-            store_warning=launch.warning,
-            notice=launch.notice,
-        ).run()
+            KimiApp(
+                settings,
+                make_provider,
+                store=launch.store,
+                resume=launch.conversation,
+                pick=launch.pick,
+                store_warning=launch.warning,
+                notice=launch.notice,
+            ).run()
+        finally:
+            resume_collection()
         return EXIT_OK
     finally:
         if launch.store is not None:

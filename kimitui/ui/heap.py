@@ -18,6 +18,10 @@ the first screen, would keep a resumed conversation's widgets forever
 once they are removed). Garbage without cycles is freed at once by
 reference counting either way; cycles simply wait a little longer.
 
+Before that, while kimitui and Textual load, the entry point keeps the
+collector off (``kimitui.startup``); it is turned back on here, and the
+little garbage the imports left is frozen with the rest.
+
 A reply's end builds its final form and the next frame draws it; a
 collection in between (5 ms for the youngest generation, 40 ms and more for
 the next) delays that frame. ``collection_held_until_drawn`` keeps the
@@ -30,6 +34,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
+
+from kimitui.startup import resume_collection
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -53,19 +59,19 @@ _holding = False
 
 
 def settle_after_imports() -> None:
-    """Freeze what exists now and collect less often; only the first call does anything.
+    """Freeze what exists now and collect less often, and turn a paused collector back on.
 
-    Call it once the imports are done and before any widget is built. Once
-    per process, so that apps started one after another (as in tests) do
-    not freeze each other's widgets.
+    Call it once the imports are done and before any widget is built. It
+    freezes once per process, so that apps started one after another (as in
+    tests) do not freeze each other's widgets.
     """
     global _settled
-    if _settled:
-        return
-    _settled = True
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+    if not _settled:
+        _settled = True
+        gc.freeze()
+        _, gen1, gen2 = gc.get_threshold()
+        gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
+    resume_collection()
 
 
 @contextmanager
