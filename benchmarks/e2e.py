@@ -19,6 +19,7 @@ against the instrumented fake server (`benchserver.BenchServer`):
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -109,21 +110,72 @@ class StartupResult:
     """Requests the server received before the first ready frame (should be 0)."""
 
 
-def measure_startup(server: BenchServer, client: Client, *, timeout: float = 20.0) -> StartupResult:
-    """Launch ``client`` and time until its input is on screen."""
-    with tempfile.TemporaryDirectory(prefix="kimitui-home-") as home:
-        seen = len(server.requests_seen)
-        with Pane(client.command, client_env(server, home), cwd=str(ROOT)) as pane:
+def measure_startup(
+    server: BenchServer, client: Client, home: str, *, timeout: float = 20.0
+) -> StartupResult:
+    """Launch ``client`` with ``home`` as its ``KIMITUI_HOME``; time until its input is on screen.
+
+    The caller passes the same home to every launch, as a user's launches share
+    theirs: only the first creates the conversation database (3 ms more).
+    """
+    seen = len(server.requests_seen)
+    with Pane(client.command, client_env(server, home), cwd=str(ROOT)) as pane:
+        pane.launch()
+        ok = pane.wait_for(lambda s: client.ready_text in s, timeout=timeout, interval=0.01)
+        launched = pane.stats().get("launched", 0.0)
+        polled = pane.history[-1][0]
+        # The output that completed the first ready screen.
+        ready = pane.last_output_before(polled) or polled
+    if not ok:
+        return StartupResult(client.name, None, 0)
+    early = [t for t, _ in server.requests_seen[seen:] if t <= ready]
+    return StartupResult(client.name, ready - launched, len(early))
+
+
+FIRST_FRAME = ROOT / "benchmarks" / "first_frame.py"
+
+
+def count_startup_instructions(
+    server: BenchServer, client: Client, home: str, *, timeout: float = 180.0
+) -> int | None:
+    """Instructions from launch to the frame showing ``client``'s input, or None.
+
+    Counted by valgrind's callgrind (None when valgrind is not installed or
+    the run fails): about 50 times slower than a plain launch, and the same
+    count on every run, however busy the machine. ``first_frame.py`` ends the
+    client as Textual hands that frame to its writer thread.
+    """
+    if shutil.which("valgrind") is None:
+        return None
+    python, *args = client.command
+    with tempfile.TemporaryDirectory(prefix="kimitui-callgrind-") as work:
+        out = Path(work) / "callgrind.out"
+        command = (
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            python, str(FIRST_FRAME), client.ready_text, *args,
+        )  # fmt: skip
+        # A fixed hash seed: string hashing decides dict layouts, and so the count.
+        env = {**client_env(server, home), "PYTHONHASHSEED": "0"}
+        with Pane(command, env, cwd=str(ROOT)) as pane:
             pane.launch()
-            ok = pane.wait_for(lambda s: client.ready_text in s, timeout=timeout, interval=0.01)
-            launched = pane.stats().get("launched", 0.0)
-            polled = pane.history[-1][0]
-            # The output that completed the first ready screen.
-            ready = pane.last_output_before(polled) or polled
-        if not ok:
-            return StartupResult(client.name, None, 0)
-        early = [t for t, _ in server.requests_seen[seen:] if t <= ready]
-        return StartupResult(client.name, ready - launched, len(early))
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                totals = _callgrind_totals(out)
+                if totals is not None:
+                    return totals
+                time.sleep(0.2)
+    return None
+
+
+def _callgrind_totals(path: Path) -> int | None:
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(("totals:", "summary:")):
+            return int(line.split()[1])
+    return None
 
 
 @dataclass
