@@ -6,7 +6,7 @@ up: 3% of the TUI's start-up (counted in instructions). The entry point
 (``kimitui.__main__``) pauses it first thing, and it runs again once
 loading is done: the TUI resumes it before building its first screen
 (``kimitui.ui.heap.settle_after_imports``), the other commands before they
-start their work. The few hundred objects of import garbage (about 300 KB)
+start their work. The few hundred objects of import garbage (about 270 KB)
 are kept: collecting them would take 30 ms, several times what the pause
 saves.
 """
