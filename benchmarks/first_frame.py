@@ -8,8 +8,9 @@ For counting the instructions of a start-up under valgrind (see
 when Textual hands the frame to its writer thread: the writer thread would
 write it whenever it next got the GIL, and the main thread would go on
 working meanwhile, a count that changes with thread scheduling. Textual's
-writer module is patched as it is imported, so nothing is loaded ahead of
-the client.
+writer module is patched as it is imported, so nothing of the client's is
+loaded ahead of it (this wrapper's own few imports count, the same for every
+client).
 """
 
 from __future__ import annotations

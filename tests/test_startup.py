@@ -76,3 +76,13 @@ def test_the_tui_turns_the_collector_on_before_its_first_screen(tmp_path: Path) 
     KimiApp.run = run
     """
     assert run_entry_point(tmp_path, setup).split() == ["True", "True"]
+
+
+def test_an_early_exit_leaves_the_collector_on_in_the_calling_process(tmp_path: Path) -> None:
+    # --list-personas returns before any resume point of the CLI.
+    setup = """
+    import atexit, gc, sys
+    sys.argv = ["kimitui", "--list-personas"]
+    atexit.register(lambda: print("collector on:", gc.isenabled()))
+    """
+    assert run_entry_point(tmp_path, setup).splitlines()[-1] == "collector on: True"

@@ -1,9 +1,10 @@
 """The base of kimitui's small modal dialogs (confirm, rename, import): their look.
 
-A dialog composes a ``Vertical`` with the ``dialog`` class holding a
-``dialog-title``, its content, and ``dialog-hint`` or ``dialog-buttons``;
-this class centres it and styles those parts. The CSS lives here rather than
-in ``app.tcss`` so it is parsed when a dialog first opens, not at start-up.
+A dialog composes a ``Vertical`` with the ``dialog`` class holding its
+content, with an optional ``dialog-title`` above and a ``dialog-hint`` or
+``dialog-buttons`` below; this class centres it and styles those parts.
+The CSS lives here rather than in ``app.tcss`` so it is parsed when a
+dialog first opens, not at start-up.
 """
 
 from __future__ import annotations
