@@ -193,11 +193,12 @@ def read_sources(config_path: Path | None) -> tuple[dict[str, str | None], dict[
     # The parsers load only for files that exist: most launches have neither
     # file, and the two imports are a few milliseconds of start-up.
     path = config_path or default_config_file()
+    env_file = Path.cwd() / ".env"
     dotenv: dict[str, str | None] = {}
-    if (Path.cwd() / ".env").is_file():
+    if env_file.is_file():
         from dotenv import dotenv_values
 
-        dotenv = dict(dotenv_values(Path.cwd() / ".env"))
+        dotenv = dict(dotenv_values(env_file))
     config: dict[str, Any] = {}
     if config_path is not None and not path.is_file():
         raise ConfigError(f"Config file {path} does not exist.")

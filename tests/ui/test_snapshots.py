@@ -165,6 +165,12 @@ def saved(store: ConversationStore, monkeypatch: pytest.MonkeyPatch) -> Conversa
     return store
 
 
+@pytest.fixture
+def history_app(make_settings: MakeSettings, saved: ConversationStore) -> KimiApp:
+    """The app over the store of three fixed conversations."""
+    return KimiApp(make_settings(), make_provider, store=saved)
+
+
 async def _open_history(pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+o")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
@@ -174,16 +180,11 @@ async def _open_history(pilot: Pilot[None]) -> None:
     await wait_until(pilot, lambda: screen.table.row_count == 3)
 
 
-def test_history_list(
-    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
-) -> None:
-    app = KimiApp(make_settings(), make_provider, store=saved)
-    assert snap_compare(app, run_before=steady(_open_history), terminal_size=SIZE)
+def test_history_list(snap_compare: SnapCompare, history_app: KimiApp) -> None:
+    assert snap_compare(history_app, run_before=steady(_open_history), terminal_size=SIZE)
 
 
-def test_history_search(
-    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
-) -> None:
+def test_history_search(snap_compare: SnapCompare, history_app: KimiApp) -> None:
     async def run(pilot: Pilot[None]) -> None:
         await _open_history(pilot)
         await pilot.press(*"capital")
@@ -191,8 +192,7 @@ def test_history_search(
         assert isinstance(screen, HistoryScreen)
         await wait_until(pilot, lambda: "match “capital”" in str(screen.status.render()))
 
-    app = KimiApp(make_settings(), make_provider, store=saved)
-    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+    assert snap_compare(history_app, run_before=steady(run), terminal_size=SIZE)
 
 
 def test_resumed_conversation(
@@ -207,29 +207,24 @@ def test_resumed_conversation(
     assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
 
 
-def test_rename_dialog(
-    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
-) -> None:
+def test_rename_dialog(snap_compare: SnapCompare, history_app: KimiApp) -> None:
     async def run(pilot: Pilot[None]) -> None:
         await _open_history(pilot)
         await pilot.press("down", "r")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, RenameScreen))
+        await wait_until(pilot, lambda: "Rename conversation" in screen_text(pilot))
         pilot.app.screen.query_one(Input).cursor_blink = False
 
-    app = KimiApp(make_settings(), make_provider, store=saved)
-    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+    assert snap_compare(history_app, run_before=steady(run), terminal_size=SIZE)
 
 
-def test_delete_confirmation(
-    snap_compare: SnapCompare, make_settings: MakeSettings, saved: ConversationStore
-) -> None:
+def test_delete_confirmation(snap_compare: SnapCompare, history_app: KimiApp) -> None:
     async def run(pilot: Pilot[None]) -> None:
         await _open_history(pilot)
         await pilot.press("down", "d")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
 
-    app = KimiApp(make_settings(), make_provider, store=saved)
-    assert snap_compare(app, run_before=steady(run), terminal_size=SIZE)
+    assert snap_compare(history_app, run_before=steady(run), terminal_size=SIZE)
 
 
 def test_import_dialog(snap_compare: SnapCompare, make_app: MakeApp) -> None:
