@@ -1,4 +1,4 @@
-"""The live tail's lists grow in place and still look exactly like ``Markdown``'s."""
+"""The live tail's lists grow in place and still look exactly like ``ReplyMarkdown``'s."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from kimitui.ui.widgets.live_markdown import LiveMarkdown
+from kimitui.ui.widgets.reply_markdown import ReplyMarkdown
 
 
 class SideBySide(App[None]):
-    """The live tail on the left, a plain ``Markdown`` of the same text on the right."""
+    """The live tail on the left, a ``ReplyMarkdown`` of the same text on the right."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             with VerticalScroll():
                 yield LiveMarkdown(id="live")
             with VerticalScroll():
-                yield Markdown(id="plain")
+                yield ReplyMarkdown(id="plain")
 
 
 def lines(app: App[None], widget: Widget) -> list[list[Segment]]:

@@ -99,6 +99,31 @@ async def test_finished_reply_has_highlighted_code_and_no_markdown_markers(
             assert marker not in text
 
 
+async def test_a_fence_without_a_language_is_plain_text_and_its_language_is_the_first_word(
+    server: FakeMoonshot, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guesses: list[str] = []
+
+    def guess_lexer(code: str, **options: object) -> None:
+        guesses.append(code)
+        raise AssertionError("a fence's language is never guessed")
+
+    # Textual imports it from here when a fence names no language.
+    monkeypatch.setattr("pygments.lexers.guess_lexer", guess_lexer)
+    plain, named = "def plain(n: int) -> list[int]:", "def named(n: int) -> list[int]:"
+    text = f"Plain:\n\n```\n{plain}\n```\n\nNamed:\n\n```python title=x.py\n{named}\n```\n"
+    server.enqueue(Reply(text=text, chunk_size=3))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"squares", "enter")
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        reply = replies(pilot)[0]
+        await wait_until(pilot, lambda: reply.is_frozen)
+        assert guesses == []
+        assert len(_colours(reply, plain)) == 1, _colours(reply, plain)
+        assert len(_colours(reply, named)) >= 3, _colours(reply, named)
+
+
 async def test_model_text_that_looks_like_markup_shows_literally(
     server: FakeMoonshot, make_app: MakeApp
 ) -> None:

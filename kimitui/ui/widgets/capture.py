@@ -27,6 +27,8 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock
 
+from kimitui.ui.widgets.reply_markdown import ReplyMarkdown
+
 __all__ = [
     "Rendering",
     "capture",
@@ -261,13 +263,13 @@ def capture(document: Markdown, theme: str, *, keep: Region | None = None) -> Re
 
 
 async def stage(host: Widget, source: str, theme: str) -> Rendering | None:
-    """Render ``source`` in an unseen ``Markdown`` inside ``host`` and capture it.
+    """Render ``source`` in an unseen ``ReplyMarkdown`` inside ``host`` and capture it.
 
     The widget is a child of ``host``, so the stylesheet styles it exactly
     like a visible one there; as an overlay far off screen it takes no room
     and is never drawn. Returns ``None`` if ``host`` leaves the DOM first.
     """
-    document = Markdown(source, classes="-staging")
+    document = ReplyMarkdown(source, classes="-staging")
     # An overlay takes no room; far below the screen, it is laid out but never drawn.
     # (Hidden widgets are not laid out at all.)
     document.styles.overlay = "screen"

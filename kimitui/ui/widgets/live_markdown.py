@@ -25,18 +25,19 @@ from markdown_it import MarkdownIt
 from textual.await_complete import AwaitComplete
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Markdown
 
 # Not exported by textual.widgets.markdown; ``_update_from_block``, which
 # ``Markdown.append`` calls, is Textual's private hook too (Textual is pinned
-# below 9, and the frozen-reply tests compare with plain ``Markdown``).
+# below 9, and the frozen-reply tests compare with ``ReplyMarkdown``).
 from textual.widgets._markdown import (
     MarkdownBullet,
     MarkdownBulletList,
     MarkdownOrderedList,
     MarkdownParagraph,
 )
-from textual.widgets.markdown import MarkdownBlock, MarkdownFence
+from textual.widgets.markdown import MarkdownBlock
+
+from kimitui.ui.widgets.reply_markdown import PlainFence, ReplyMarkdown
 
 __all__ = ["LiveMarkdown"]
 
@@ -127,7 +128,7 @@ class LiveOrderedList(MarkdownOrderedList):
 
 
 _IN_PLACE: frozenset[type[Widget]] = frozenset(
-    {MarkdownParagraph, MarkdownFence, LiveBulletList, LiveOrderedList}
+    {MarkdownParagraph, PlainFence, LiveBulletList, LiveOrderedList}
 )
 """Blocks whose ``_update_from_block`` updates them where they are."""
 
@@ -147,8 +148,8 @@ _TOP_LEVEL = frozenset(
 """Tokens from which ``Markdown`` builds a block of the document (see ``_parse_markdown``)."""
 
 
-class LiveMarkdown(Markdown):
-    """``Markdown`` for text being streamed: lists grow in place (see the module)."""
+class LiveMarkdown(ReplyMarkdown):
+    """``ReplyMarkdown`` for text being streamed: lists grow in place (see the module)."""
 
     lists_grow = True
     """Whether the last append may grow a list in place (see ``append``)."""
@@ -199,7 +200,7 @@ class LiveMarkdown(Markdown):
         return shown == expected
 
     BLOCKS: dict[str, type[MarkdownBlock]] = {  # noqa: RUF012 (Textual declares it so)
-        **Markdown.BLOCKS,
+        **ReplyMarkdown.BLOCKS,
         "bullet_list_open": LiveBulletList,
         "ordered_list_open": LiveOrderedList,
     }

@@ -32,6 +32,7 @@ from kimitui.ui.widgets.capture import capture, is_ready, top_blocks
 from kimitui.ui.widgets.freezer import Freezer
 from kimitui.ui.widgets.frozen import FrozenMarkdown
 from kimitui.ui.widgets.live_markdown import LiveMarkdown
+from kimitui.ui.widgets.reply_markdown import ReplyMarkdown
 from kimitui.ui.widgets.thinking import ThinkingBlock
 
 STATE_LABELS = {
@@ -276,7 +277,7 @@ class AssistantMessage(Vertical):
                     if behind:
                         await self._defer(behind)
                     if finished:
-                        committed = Markdown(finished, classes="-committed")
+                        committed = ReplyMarkdown(finished, classes="-committed")
                         await self.mount(committed, before=view)
                         self._committed.append(committed)
                         self._committed_chars += len(finished)

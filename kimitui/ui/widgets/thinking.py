@@ -21,6 +21,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from kimitui.textsafe import defuse
+from kimitui.ui.widgets.reply_markdown import ReplyMarkdown
 
 
 class ThinkingTitle(Static, can_focus=True):
@@ -49,7 +50,7 @@ class ThinkingBlock(Vertical):
         super().__init__(classes="-streaming")
         self.heading = ThinkingTitle(markup=False)
         """The title line: an arrow and "Thinking…" or "Thoughts"."""
-        self.body = Markdown()
+        self.body = ReplyMarkdown()
         """The rendered reasoning."""
         self.text = ""
         """The reasoning received so far."""
