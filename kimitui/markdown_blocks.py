@@ -13,6 +13,8 @@ import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d{1,9}[.)])(?:\s|$)")
+_NUMBER = re.compile(r"^ {0,3}\d{1,9}$")
+"""A line still being written that may yet become an ordered list item (``2`` of ``2. b``)."""
 
 
 def split_finished(text: str) -> tuple[str, str]:
@@ -21,7 +23,8 @@ def split_finished(text: str) -> tuple[str, str]:
     The cut is after the last blank line that lies outside a code fence and
     is followed by a line that neither is indented nor starts a list item:
     ``- a`` / blank / ``- b`` is one loose list, so lists and fences are
-    never split.
+    never split. A last line that is only a number may still become an
+    item (``2`` of ``2. b``), so it does not end the block above it yet.
     """
     cut = 0
     fence: str | None = None
@@ -44,6 +47,7 @@ def split_finished(text: str) -> tuple[str, str]:
                 and following.strip()
                 and not following[0].isspace()
                 and not _LIST_ITEM.match(following)
+                and not (_NUMBER.match(following) and not following.endswith("\n"))
             ):
                 cut = offset
     return text[:cut], text[cut:]

@@ -27,6 +27,7 @@ from kimitui.providers.base import ChatProvider
 from kimitui.textsafe import defuse
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from rich.markdown import Markdown
 
     from kimitui.store import ConversationStore
@@ -73,6 +74,10 @@ class MarkdownWriter:
         self.live = Live(console=self.console, auto_refresh=False, vertical_overflow="visible")
         self.tail = ""
         self.pending: list[str] = []
+        # Whether the next block needs a blank line above it, as Rich puts
+        # between two blocks of one document: the finished runs are printed
+        # as documents of their own, and the first block of each has none.
+        self.gap = False
         self.drawn_at = 0.0
         self._due: asyncio.TimerHandle | None = None
         self.live.start()
@@ -103,12 +108,42 @@ class MarkdownWriter:
         self.pending.clear()
         if finished:
             # Printed above the live area and never redrawn again.
-            self.live.console.print(self._markdown(finished))
-        self.live.update(self._markdown(self.tail), refresh=True)
+            document = self._markdown(finished)
+            self.live.console.print(self._below_gap(document))
+            self.gap = _ends_with_gap(document)
+        self.live.update(self._below_gap(self._markdown(self.tail)), refresh=True)
+
+    def _below_gap(self, document: Markdown) -> RenderableType:
+        """``document`` rendered, after a blank line if the block printed before it needs one.
+
+        Rich starts a document with a blank line of its own (a bare line
+        break) when its first block holds others (a list, a quote): that
+        line is the gap already.
+        """
+        from rich.segment import Segment, Segments
+
+        segments = list(self.console.render(document))
+        if self.gap and segments and segments[0].text != "\n":
+            segments.insert(0, Segment.line())
+        return Segments(segments)
 
     def close(self) -> None:
         self._draw()
         self.live.stop()
+
+
+def _ends_with_gap(document: Markdown) -> bool:
+    """Whether Rich puts a blank line after ``document``'s last block, were another to follow.
+
+    Every block but a horizontal rule (and an image) asks for one: Rich's
+    ``MarkdownElement.new_line``.
+    """
+    top_level = [token for token in document.parsed if token.level == 0]
+    if not top_level:
+        return False
+    kind = top_level[-1].type.removesuffix("_close")
+    element = document.elements.get(kind) or document.elements.get(f"{kind}_open")
+    return element is None or element.new_line
 
 
 def exit_code_for(error: KimituiError) -> int:

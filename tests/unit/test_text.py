@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kimitui.errors import redact
 from kimitui.markdown_blocks import split_finished
 from kimitui.textsafe import defuse
@@ -42,6 +44,50 @@ def test_redact_hides_account_and_key_ids() -> None:
 def test_split_finished_keeps_loose_lists_together() -> None:
     assert split_finished("- a\n\n- b\n\nafter") == ("- a\n\n- b\n\n", "after")
     assert split_finished("1. a\n\n2. b") == ("", "1. a\n\n2. b")
+
+
+def test_split_finished_waits_for_a_number_that_may_become_a_list_item() -> None:
+    assert split_finished("1. a\n\n2") == ("", "1. a\n\n2")
+    assert split_finished("1. a\n\n2.") == ("", "1. a\n\n2.")
+    # A whole line of a number is a paragraph, and a number then text is no item.
+    assert split_finished("1. a\n\n2\n") == ("1. a\n\n", "2\n")
+    assert split_finished("p\n\n12 apples") == ("p\n\n", "12 apples")
+
+
+PRINTED_DOCUMENTS = {
+    "list, fence, paragraph, quote": (
+        "- one\n- two\n\n```python\nx = 1\n```\n\nA paragraph.\n\n"
+        "1. first\n2. second\n\n> quote\n\nEnd.\n"
+    ),
+    "rules, table": (
+        "a\n\n---\n\nb\n\n***\n- x\n\n```\ncode\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nend"
+    ),
+    "loose ordered list": "# H\n\n> q\n> - a\n\n    indented\n\n1. x\n\n   y\n\n2. z\n\nlast",
+}
+
+
+@pytest.mark.parametrize("text", PRINTED_DOCUMENTS.values(), ids=list(PRINTED_DOCUMENTS))
+@pytest.mark.parametrize("step", [1, 3, 7])
+def test_markdown_writer_prints_what_rich_prints_for_the_whole_text(text: str, step: int) -> None:
+    import io
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from kimitui.printmode import MarkdownWriter
+
+    out = io.StringIO()
+    writer = MarkdownWriter(out)
+    writer.console.width = 60
+    for start in range(0, len(text), step):
+        writer.drawn_at = 0.0  # Draw at every write, as a slow stream does.
+        writer.write(text[start : start + step])
+    writer.close()
+    whole = io.StringIO()
+    Console(file=whole, width=60, highlight=False).print(Markdown(text))
+    # Finished runs are printed as documents of their own: the blank lines
+    # between them must still be those between blocks of one document.
+    assert out.getvalue().splitlines() == whole.getvalue().splitlines()
 
 
 def test_markdown_writer_renders_streamed_markdown_once_finished() -> None:
