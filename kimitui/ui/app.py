@@ -52,13 +52,16 @@ EXPORT_FORMATS: tuple[tuple[Format, str], ...] = (("md", "Markdown"), ("json", "
 
 WARM_LANGUAGES = (
     *("python", "bash", "javascript", "typescript", "json", "rust", "go", "c", "cpp"),
-    *("java", "sql", "yaml", "toml", "html", "css", "diff"),
+    *("java", "sql", "yaml", "toml", "html", "css", "diff", "text", "plaintext"),
 )
 """Code fence languages whose highlighting is loaded ahead of the first reply.
 
 The first fence in a language imports its Pygments lexer and compiles its
 patterns: 5-80 ms each (CSS, SQL, JavaScript are the slowest), a hitch in
-the middle of a streaming reply. Loaded after the warm-up, one language per
+the middle of a streaming reply. ``text`` is how fences without a language
+are shown; ``plaintext``, a label models use that Pygments does not know,
+stands for every such name: the first one makes Pygments look through its
+plugins (about 20 ms), once. Loaded after the warm-up, one language per
 turn of the event loop: on the event loop, because Pygments compiles a
 lexer's patterns without a lock, and a reply (or a resumed conversation)
 may be highlighting the same language meanwhile.

@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown
 
 from kimitui.ui.widgets.live_markdown import LiveMarkdown
-from kimitui.ui.widgets.reply_markdown import ReplyMarkdown
+from kimitui.ui.widgets.reply_markdown import PlainFence, ReplyMarkdown
 
 
 class SideBySide(App[None]):
@@ -86,6 +86,19 @@ async def test_earlier_items_are_kept_as_the_list_grows() -> None:
         assert rows[0] is first and rows[1] is second
         assert second.query_one("MarkdownParagraph") is paragraph
         assert "two" in str(paragraph.render())
+
+
+async def test_a_fence_being_written_in_a_list_item_is_updated_where_it_is() -> None:
+    app = SideBySide()
+    async with app.run_test(size=(120, 50)) as pilot:
+        live = app.query_one("#live", LiveMarkdown)
+        await live.append("- intro\n\n  ```\n  x = 1\n")
+        await pilot.pause()
+        fence = live.query_one(PlainFence)
+        await live.append("  y = 2\n")
+        await pilot.pause()
+        assert live.query_one(PlainFence) is fence
+        assert "y = 2" in fence.code
 
 
 FINAL = (

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets.markdown import MarkdownFence
 
+from kimitui.ui.widgets.message import AssistantMessage
 from kimitui.ui.widgets.thinking import ThinkingBlock
 from tests.fakeserver import FakeMoonshot, Reply
 from tests.ui.conftest import MakeApp
@@ -99,17 +100,23 @@ async def test_finished_reply_has_highlighted_code_and_no_markdown_markers(
             assert marker not in text
 
 
-async def test_a_fence_without_a_language_is_plain_text_and_its_language_is_the_first_word(
-    server: FakeMoonshot, make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    guesses: list[str] = []
+@pytest.fixture
+def guesses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The code Pygments was asked to guess the language of (it must not be)."""
+    made: list[str] = []
 
     def guess_lexer(code: str, **options: object) -> None:
-        guesses.append(code)
+        made.append(code)
         raise AssertionError("a fence's language is never guessed")
 
     # Textual imports it from here when a fence names no language.
     monkeypatch.setattr("pygments.lexers.guess_lexer", guess_lexer)
+    return made
+
+
+async def test_a_fence_without_a_language_is_plain_text_and_its_language_is_the_first_word(
+    server: FakeMoonshot, make_app: MakeApp, guesses: list[str]
+) -> None:
     plain, named = "def plain(n: int) -> list[int]:", "def named(n: int) -> list[int]:"
     text = f"Plain:\n\n```\n{plain}\n```\n\nNamed:\n\n```python title=x.py\n{named}\n```\n"
     server.enqueue(Reply(text=text, chunk_size=3))
@@ -122,6 +129,33 @@ async def test_a_fence_without_a_language_is_plain_text_and_its_language_is_the_
         assert guesses == []
         assert len(_colours(reply, plain)) == 1, _colours(reply, plain)
         assert len(_colours(reply, named)) >= 3, _colours(reply, named)
+
+
+async def test_no_fence_language_is_guessed_in_thinking_committed_runs_or_saved_replies(
+    server: FakeMoonshot, make_app: MakeApp, guesses: list[str]
+) -> None:
+    plain = "def plain(n: int) -> list[int]:"
+    fence = f"```\n{plain}\n```\n\n"
+    reasoning, text = f"Let me see.\n\n{fence}Fine.", f"{fence}After the fence.\n\nThe end."
+    gate = threading.Event()
+    # Held just after the fence: it is finished, so it is committed as a run of its own.
+    held = len(reasoning) + len(fence) + 5
+    server.enqueue(Reply(text=text, reasoning=reasoning, chunk_size=3, gate_after=held, gate=gate))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: bool(replies(pilot)) and bool(replies(pilot)[0].thinking))
+        reply = replies(pilot)[0]
+        await wait_until(pilot, lambda: plain in reply.frozen.source)
+        gate.set()
+        await wait_until(pilot, lambda: not chat_screen(pilot).streaming)
+        assert reply.thinking is not None and plain in reply.thinking.text
+        # A saved reply, rendered when it comes into view (see FrozenMarkdown).
+        saved = AssistantMessage(text, lazy=True)
+        await chat_screen(pilot).transcript.mount(saved)
+        await wait_until(pilot, lambda: saved.frozen.is_rendered)
+        assert guesses == []
+        assert len(_colours(saved, plain)) == 1, _colours(saved, plain)
 
 
 async def test_model_text_that_looks_like_markup_shows_literally(

@@ -11,9 +11,10 @@ guess one. The guess is often wrong and costly:
   runs all of them over the code (3-15 ms), on each render of a fence that
   is still streaming, where each render can guess differently.
 
-So, as in Rich's Markdown (print mode), CommonMark and GitHub, a fence
+So, as in CommonMark, GitHub and Rich's Markdown (print mode), a fence
 without a language is shown as plain text, and a fence's language is the
-first word of its info string (```` ```python title="x" ```` is Python).
+first word of its info string (```` ```python title="x" ```` is Python;
+unlike Rich, ```` ``` python ```` is too: CommonMark trims the info string).
 """
 
 from __future__ import annotations
