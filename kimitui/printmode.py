@@ -120,10 +120,12 @@ class MarkdownWriter:
         break) when its first block holds others (a list, a quote): that
         line is the gap already.
         """
+        if not self.gap:
+            return document
         from rich.segment import Segment, Segments
 
         segments = list(self.console.render(document))
-        if self.gap and segments and segments[0].text != "\n":
+        if segments and segments[0].text != "\n":
             segments.insert(0, Segment.line())
         return Segments(segments)
 
